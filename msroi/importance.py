@@ -1,0 +1,37 @@
+"""The importance-map convention shared by map makers and encoders.
+
+A map is float32 (H, W) in [0, 1], 1 = most important, with the image's height and width.
+On disk, and for the paper's mixing models, it is uint8 (H, W) with 255 = 1.0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+
+def check_map(importance: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Validates a float map against an image shape (H, W); returns it as float32."""
+    importance = np.asarray(importance, dtype=np.float32)
+    if importance.shape != tuple(shape):
+        raise ValueError(f"map shape {importance.shape} differs from image shape {tuple(shape)}")
+    if not np.all(np.isfinite(importance)) or importance.min() < 0 or importance.max() > 1:
+        raise ValueError("map values must be finite and lie in [0, 1]")
+    return importance
+
+
+def map_to_uint8(importance: np.ndarray) -> np.ndarray:
+    """float [0, 1] (H, W) -> uint8 (H, W)."""
+    return np.clip(np.round(np.asarray(importance, np.float64) * 255.0), 0, 255).astype(np.uint8)
+
+
+def map_from_uint8(values: np.ndarray, shape: tuple[int, int] | None = None) -> np.ndarray:
+    """uint8 (h, w) -> float32 [0, 1], resized to ``shape`` (H, W) if given.
+
+    Resizing uses Pillow's bicubic filter, which is what the paper's ``sal.resize`` does
+    under today's Pillow.
+    """
+    values = np.asarray(values, np.uint8)
+    if shape is not None and values.shape[:2] != tuple(shape):
+        values = np.asarray(Image.fromarray(values).resize((shape[1], shape[0]), Image.BICUBIC))
+    return values.astype(np.float32) / 255.0

@@ -1,0 +1,87 @@
+"""The whole path: image -> map -> codec -> rate control -> JPEG bytes."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import numpy as np
+
+from msroi.importance import check_map
+from msroi.io import LoadedImage, load_image
+from msroi.jpeg import CODECS
+from msroi.jpeg.codec import CompressResult
+from msroi.maps import DEFAULT_TOP_K, DEFAULT_WORKING_SIZE, semantic_map
+from msroi.nn.classifier import Classifier
+from msroi.rate import DEFAULT_REFERENCE_QUALITY, Budget, compress_to_budget
+
+DEFAULT_METHOD = "paper"
+
+
+def as_budget(budget: Budget | int | float | str | None) -> Budget:
+    """A Budget from a Budget, a byte count (int), a bpp (float) or text (``q50``, ``0.5bpp``)."""
+    if budget is None:
+        return Budget(jpeg_quality=DEFAULT_REFERENCE_QUALITY)
+    if isinstance(budget, Budget):
+        return budget
+    if isinstance(budget, bool):
+        raise TypeError("budget cannot be a bool")
+    if isinstance(budget, int):
+        return Budget(max_bytes=budget)
+    if isinstance(budget, float):
+        return Budget(bpp=budget)
+    return Budget.parse(str(budget))
+
+
+def compress(
+    image: np.ndarray | str | os.PathLike | LoadedImage,
+    *,
+    importance: np.ndarray | None = None,
+    model: Classifier | str | None = None,
+    method: str = DEFAULT_METHOD,
+    budget: Budget | int | float | str | None = None,
+    top_k: int = DEFAULT_TOP_K,
+    combine: str = "paper",
+    working_size: int | None = DEFAULT_WORKING_SIZE,
+    codec_options: dict[str, Any] | None = None,
+    keep_metadata: bool = True,
+) -> CompressResult:
+    """Compresses one image into a standard JPEG no larger than ``budget``.
+
+    ``image``: RGB uint8 (H, W, 3), a file path, or a :class:`~msroi.io.LoadedImage`
+    (EXIF and ICC of files are carried over unless ``keep_metadata`` is False).
+    ``importance``: a float32 (H, W) map in [0, 1]; computed with ``model`` (default: the
+    shipped default map model) when not given. ``budget``: default the size of the standard
+    JPEG at quality 50. ``method``: a name from :data:`msroi.jpeg.CODECS`.
+    Returns the bytes and a report (bytes, bpp, quality, target, top classes, timings).
+    """
+    if isinstance(image, (str, os.PathLike)):
+        loaded = load_image(image)
+    elif isinstance(image, LoadedImage):
+        loaded = image
+    else:
+        loaded = LoadedImage(pixels=np.asarray(image))
+    pixels = loaded.pixels
+    if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
+        raise ValueError(f"expected an RGB uint8 image (H, W, 3), got {pixels.dtype} {pixels.shape}")
+    if method not in CODECS:
+        raise ValueError(f"unknown method '{method}' (choose from {', '.join(CODECS)})")
+    codec = CODECS[method](**(codec_options or {}))
+    report: dict[str, Any] = {}
+    if importance is None:
+        start = time.perf_counter()
+        made = semantic_map(pixels, model, top_k=top_k, combine=combine, working_size=working_size)
+        importance = made.map
+        report.update(map_model=made.model, top_classes=made.classes,
+                      seconds_map=time.perf_counter() - start)
+    else:
+        importance = check_map(importance, pixels.shape[:2])
+    result = compress_to_budget(
+        codec, pixels, importance, as_budget(budget),
+        exif=loaded.exif if keep_metadata else None,
+        icc_profile=loaded.icc_profile if keep_metadata else None,
+        label=loaded.path or "image")
+    result.report.update(report)
+    result.report["bpp"] = result.bpp
+    return result

@@ -1,0 +1,131 @@
+"""Rate control: size targets and the search for the best file that meets one.
+
+A :class:`Budget` turns "bytes", "bits per pixel" or "no larger than the standard JPEG at
+quality Q" (the paper's protocol) into a byte limit for one image. :func:`search_quality`
+finds, by bisection, the highest quality whose file fits, keeping the best result under the
+limit as tensorflow-compression's ``tfci`` does for a target bpp.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from msroi.errors import BudgetError
+from msroi.jpeg.codec import Codec, CompressResult
+from msroi.jpeg.standard import encode_pillow
+
+DEFAULT_REFERENCE_QUALITY = 50
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Exactly one of: ``max_bytes``; ``bpp`` (bits per pixel); ``jpeg_quality``: the size of
+    the standard JPEG (Pillow/libjpeg-turbo, 4:2:0, standard Huffman tables, the same
+    metadata) at that quality."""
+
+    max_bytes: int | None = None
+    bpp: float | None = None
+    jpeg_quality: int | None = None
+
+    def __post_init__(self):
+        given = [v for v in (self.max_bytes, self.bpp, self.jpeg_quality) if v is not None]
+        if len(given) != 1:
+            raise ValueError("a Budget needs exactly one of max_bytes, bpp, jpeg_quality")
+        if self.max_bytes is not None and self.max_bytes <= 0:
+            raise ValueError("max_bytes must be positive")
+        if self.bpp is not None and self.bpp <= 0:
+            raise ValueError("bpp must be positive")
+        if self.jpeg_quality is not None and not 1 <= self.jpeg_quality <= 100:
+            raise ValueError("jpeg_quality must be 1..100")
+
+    @classmethod
+    def parse(cls, text: str) -> "Budget":
+        """``q50`` (standard JPEG at quality 50), ``30000`` / ``30000B`` / ``30kB`` (bytes;
+        k = 1000), ``0.5bpp``."""
+        t = text.strip().lower()
+        if m := re.fullmatch(r"q(\d{1,3})", t):
+            return cls(jpeg_quality=int(m.group(1)))
+        if m := re.fullmatch(r"(\d+(?:\.\d+)?)\s*bpp", t):
+            return cls(bpp=float(m.group(1)))
+        if m := re.fullmatch(r"(\d+(?:\.\d+)?)\s*(b|kb|mb)?", t):
+            scale = {None: 1, "b": 1, "kb": 1000, "mb": 1_000_000}[m.group(2)]
+            return cls(max_bytes=int(float(m.group(1)) * scale))
+        raise ValueError(f"cannot read budget '{text}' (examples: q50, 30000, 30kB, 0.5bpp)")
+
+    def target_bytes(self, image: np.ndarray, *, exif: bytes | None = None,
+                     icc_profile: bytes | None = None) -> int:
+        """The byte limit for RGB uint8 ``image`` (H, W, 3)."""
+        if self.max_bytes is not None:
+            return int(self.max_bytes)
+        if self.bpp is not None:
+            return int(self.bpp * image.shape[0] * image.shape[1] / 8)
+        return len(encode_pillow(image, self.jpeg_quality, exif=exif, icc_profile=icc_profile))
+
+    def __str__(self) -> str:
+        if self.max_bytes is not None:
+            return f"{self.max_bytes} bytes"
+        if self.bpp is not None:
+            return f"{self.bpp} bpp"
+        return f"standard JPEG at quality {self.jpeg_quality}"
+
+
+@dataclass
+class SearchResult:
+    quality: int
+    data: bytes
+    tries: int
+
+
+def search_quality(encode: Callable[[int], bytes], max_bytes: int, *, low: int = 1,
+                   high: int = 100, label: str = "image") -> SearchResult:
+    """Highest quality in [low, high] whose ``encode(quality)`` is at most ``max_bytes``.
+
+    Bisection over a size that grows with quality; the best result under the limit is kept,
+    so the answer never exceeds it even where the size is not perfectly monotonic.
+    Raises :class:`BudgetError` if even ``low`` is too large.
+    """
+    best: SearchResult | None = None
+    tries = 0
+    smallest = None
+    while low <= high:
+        mid = (low + high) // 2
+        data = encode(mid)
+        tries += 1
+        if len(data) <= max_bytes:
+            if best is None or mid > best.quality:
+                best = SearchResult(mid, data, 0)
+            low = mid + 1
+        else:
+            smallest = len(data) if smallest is None else min(smallest, len(data))
+            high = mid - 1
+    if best is None:
+        raise BudgetError(f"{label}: budget of {max_bytes} bytes cannot be met "
+                          f"(smallest file tried: {smallest} bytes)")
+    best.tries = tries
+    return best
+
+
+def compress_to_budget(codec: Codec, image: np.ndarray, importance: np.ndarray,
+                       budget: Budget, *, exif: bytes | None = None,
+                       icc_profile: bytes | None = None, label: str = "image") -> CompressResult:
+    """The codec's best file for RGB uint8 ``image`` (H, W, 3) and float32 map (H, W) that
+    is no larger than ``budget``. Raises :class:`BudgetError` when no setting fits."""
+    target = budget.target_bytes(image, exif=exif, icc_profile=icc_profile)
+    start = time.perf_counter()
+    prepared = codec.prepare(image, importance)
+    prepared_at = time.perf_counter()
+    low, high = codec.quality_range
+    found = search_quality(
+        lambda q: codec.encode(prepared, q, exif=exif, icc_profile=icc_profile),
+        target, low=low, high=high, label=label)
+    done = time.perf_counter()
+    report = {"method": codec.name, **codec.options(), "quality": found.quality,
+              "bytes": len(found.data), "target_bytes": target, "budget": str(budget),
+              "search_tries": found.tries, "seconds_prepare": prepared_at - start,
+              "seconds_search": done - prepared_at}
+    return CompressResult(found.data, image.shape[:2], report)

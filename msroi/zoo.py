@@ -1,0 +1,137 @@
+"""Model presets: a name -> a folder in ``models/`` with config, weights and metadata.
+
+A preset folder holds ``config.json`` (architecture name and its keyword arguments, weight
+shards, class-name file, map defaults), the weight shards (see :mod:`msroi.nn.weights`),
+and ``metadata.json`` (source package and version, licence, how it was converted, sha256
+of every file, checked on loading). Nothing is ever downloaded.
+
+Search path: ``$MSROI_MODELS`` (``os.pathsep``-separated), the ``models/`` folder of the
+source tree, then ``<sys.prefix>/share/msroi/models`` where ``pip install`` puts it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Mapping
+
+import keras
+
+from msroi.errors import ModelError
+from msroi.nn import ARCHITECTURES
+from msroi.nn.classifier import Classifier
+from msroi.nn.weights import LayerWeights, assign_weights, read_weights, sha256, write_weights
+
+#: The map model used when none is named: the best one shipped (see README, "Models").
+DEFAULT_MAP_MODEL = "mobilenet_v2"
+#: The pristine ImageNet VGG16 convolutions that initialise VGG16-MSROI.
+VGG16_BACKBONE = "vgg16_imagenet"
+
+
+def search_path() -> list[Path]:
+    paths = [Path(p) for p in os.environ.get("MSROI_MODELS", "").split(os.pathsep) if p]
+    paths.append(Path(__file__).resolve().parent.parent / "models")
+    paths.append(Path(sys.prefix) / "share" / "msroi" / "models")
+    return paths
+
+
+def list_models() -> list[str]:
+    """Names of the presets found on the search path."""
+    names = set()
+    for root in search_path():
+        if root.is_dir():
+            names.update(p.parent.name for p in root.glob("*/config.json"))
+    return sorted(names)
+
+
+def preset_directory(name: str | os.PathLike) -> Path:
+    """The folder of preset ``name`` (or ``name`` itself if it is a preset folder)."""
+    candidate = Path(name)
+    if (candidate / "config.json").is_file():
+        return candidate
+    for root in search_path():
+        if (root / str(name) / "config.json").is_file():
+            return root / str(name)
+    known = ", ".join(list_models()) or "none found"
+    raise ModelError(f"unknown model '{name}' (available: {known})")
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{path}: unreadable ({exc})") from None
+
+
+def read_preset_weights(name: str | os.PathLike, *, verify: bool = True) -> tuple[dict, LayerWeights]:
+    """Config and {layer: weights} of a preset, after checking every file's sha256."""
+    directory = preset_directory(name)
+    config = _read_json(directory / "config.json")
+    metadata = _read_json(directory / "metadata.json")
+    files = [directory / f for f in config["weights"]]
+    for path in files:
+        if not path.is_file():
+            raise ModelError(f"{path}: weight file missing")
+        if verify:
+            expected = metadata.get("sha256", {}).get(path.name)
+            if expected and sha256(path) != expected:
+                raise ModelError(f"{path}: sha256 does not match metadata.json (corrupt file?)")
+    config["metadata"] = metadata
+    config["directory"] = str(directory)
+    return config, read_weights(files)
+
+
+def build(architecture: str, config: Mapping) -> keras.Model:
+    try:
+        builder = ARCHITECTURES[architecture]
+    except KeyError:
+        raise ModelError(f"unknown architecture '{architecture}'") from None
+    return builder(**config)
+
+
+def load_model(name: str | os.PathLike = DEFAULT_MAP_MODEL) -> Classifier:
+    """Loads a classifier preset (e.g. ``"mobilenet_v2"``) with its weights and class names."""
+    config, weights = read_preset_weights(name)
+    if config.get("kind") != "classifier":
+        raise ModelError(f"model '{name}' is a {config.get('kind')}, not a classifier with class maps")
+    model = build(config["architecture"], config["config"])
+    assign_weights(model, weights)
+    classes = None
+    if config.get("classes"):
+        classes = _read_json(Path(config["directory"]) / config["classes"])
+        classes = [c["name"] if isinstance(c, dict) else c for c in classes]
+    return Classifier(model, classes=classes, stride=config["stride"], name=str(name),
+                      info=config)
+
+
+def vgg16_msroi_from_imagenet(**kwargs) -> keras.Model:
+    """VGG16-MSROI (see :func:`msroi.nn.vgg16_msroi`) with the ImageNet VGG16 backbone loaded."""
+    model = ARCHITECTURES["vgg16_msroi"](**kwargs)
+    _, weights = read_preset_weights(VGG16_BACKBONE)
+    assign_weights(model, weights, strict=False)
+    return model
+
+
+def write_preset(directory: str | os.PathLike, *, name: str, kind: str, architecture: str,
+                 config: Mapping, weights: LayerWeights, metadata: Mapping,
+                 stride: int, classes: list | None = None, dtype: str | None = None,
+                 extra: Mapping | None = None) -> Path:
+    """Writes a preset folder; used by the conversion and training programs."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("weights*.h5"):
+        old.unlink()
+    shards = write_weights(weights, directory, dtype=dtype)
+    preset = {"name": name, "kind": kind, "architecture": architecture, "config": dict(config),
+              "stride": stride, "weights": shards, "weights_dtype": dtype or "as trained",
+              "classes": "classes.json" if classes is not None else None, **(extra or {})}
+    (directory / "config.json").write_text(json.dumps(preset, indent=2) + "\n")
+    if classes is not None:
+        (directory / "classes.json").write_text(json.dumps(classes, indent=1) + "\n")
+    files = shards + (["classes.json"] if classes is not None else [])
+    meta = dict(metadata)
+    meta["sha256"] = {f: sha256(directory / f) for f in files}
+    (directory / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return directory
