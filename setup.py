@@ -34,8 +34,7 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["msroi", "msroi.*"]),
     install_requires=requirements("requirements.txt"),
-    extras_require={"test": requirements("requirements-test.txt"),
-                    "gpu": ["tensorflow[and-cuda]==2.21.0"]},
+    extras_require={"test": requirements("requirements-test.txt")},
     data_files=model_files(),
     entry_points={"console_scripts": ["msroi=msroi.cli:main"]},
 )

@@ -26,6 +26,9 @@ DEFAULT_MAX_PIXELS = 150_000_000
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm",
                   ".pnm", ".gif", ".jfif")
 _ORIENTATION_TAG = 0x0112
+# File signatures: a file that starts like an image but does not parse is corrupt, not alien.
+_SIGNATURES = ((b"\x89PNG", "PNG"), (b"\xff\xd8", "JPEG"), (b"GIF8", "GIF"), (b"BM", "BMP"),
+               (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"RIFF", "WebP"))
 
 
 @dataclass
@@ -56,6 +59,11 @@ def _open(path: Path, max_pixels: int) -> Image.Image:
     except Image.DecompressionBombError:
         raise ImageReadError(f"{path}: image too large (decompression bomb guard)") from None
     except UnidentifiedImageError:
+        with open(path, "rb") as f:
+            head = f.read(8)
+        for signature, kind in _SIGNATURES:
+            if head.startswith(signature):
+                raise ImageReadError(f"{path}: corrupt or truncated {kind} file") from None
         raise ImageReadError(f"{path}: not an image file (unrecognised format)") from None
     except OSError as exc:
         raise ImageReadError(f"{path}: cannot open ({exc})") from None

@@ -55,7 +55,7 @@ class Classifier:
     @property
     def kernel(self) -> np.ndarray:
         """The classifier's weights, (C, N) float32."""
-        return keras.ops.convert_to_numpy(self.model.get_layer("classifier").kernel)
+        return np.asarray(self.model.get_layer("classifier").kernel.numpy())
 
     def class_maps(self, features: np.ndarray, class_ids: np.ndarray) -> np.ndarray:
         """Class activation maps (B, h, w, K) of the K classes ``class_ids`` (B, K) per image."""

@@ -1,0 +1,154 @@
+"""``msroi``: the command line. Thin over the API; every subcommand is ``main(argv)``-testable.
+
+    msroi map IMAGE -o MAP.png [--overlay OUT.png] [--model NAME] [--top-k K]
+    msroi compress INPUT -o OUTPUT [--budget q50|30kB|0.5bpp] [--method paper]
+    msroi models
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from msroi.errors import MsroiError
+
+
+def _add_map_options(parser: argparse.ArgumentParser) -> None:
+    from msroi.maps import COMBINERS, DEFAULT_TOP_K, DEFAULT_WORKING_SIZE
+
+    parser.add_argument("--model", help="map model preset or folder (default: the default "
+                        "map model; see 'msroi models')")
+    parser.add_argument("--top-k", type=int, default=DEFAULT_TOP_K,
+                        help=f"classes combined into the map (default {DEFAULT_TOP_K})")
+    parser.add_argument("--combine", choices=sorted(COMBINERS), default="paper",
+                        help="how class maps are combined (default: the paper's ranking)")
+    parser.add_argument("--working-size", type=int, default=DEFAULT_WORKING_SIZE,
+                        help=f"longer side of the network input in pixels (default {DEFAULT_WORKING_SIZE}); 0 = full resolution")
+
+
+def _map_options(args) -> dict:
+    return {"top_k": args.top_k, "combine": args.combine,
+            "working_size": args.working_size or None}
+
+
+def cmd_map(args) -> int:
+    from msroi import io, maps
+    from msroi.importance import map_to_uint8
+
+    image = io.read_image(args.image)
+    made = maps.semantic_map(image, args.model, **_map_options(args))
+    io.save_png(args.output, map_to_uint8(made.map))
+    if args.overlay:
+        io.save_png(args.overlay, maps.overlay(image, made.map))
+    if not args.quiet:
+        for index, name, probability in made.classes:
+            print(f"{probability:8.4f}  {index:4d}  {name}")
+    return 0
+
+
+def cmd_compress(args) -> int:
+    from msroi import batch, io, pipeline
+    from msroi.importance import map_from_uint8
+
+    pairs = batch.plan_outputs(args.input, args.output)
+    if not pairs:
+        raise MsroiError(f"{args.input}: no image files found")
+    if args.map and len(pairs) != 1:
+        raise MsroiError("--map applies to a single input image, not a folder")
+    budget = pipeline.as_budget(args.budget)
+    codec_options = {"model": args.mixing_model} if args.method == "paper" else {}
+
+    def work(path: Path):
+        loaded = io.load_image(path)
+        importance = None
+        if args.map:
+            importance = map_from_uint8(io.read_grayscale(args.map), loaded.pixels.shape[:2])
+        return pipeline.compress(loaded, importance=importance, model=args.model,
+                                 method=args.method, budget=budget,
+                                 codec_options=codec_options,
+                                 keep_metadata=not args.strip_metadata, **_map_options(args))
+
+    def describe(result) -> dict:
+        r = result.report
+        top = r.get("top_classes") or []
+        return {"bytes": r["bytes"], "target_bytes": r["target_bytes"], "bpp": round(r["bpp"], 4),
+                "quality": r["quality"], "method": r["method"],
+                "top_class": top[0][1] if top else ""}
+
+    report = batch.run_batch(pairs, work, progress=not args.quiet, describe=describe)
+    if Path(args.input).is_dir():
+        batch.write_report(report, Path(args.output) / batch.REPORT_NAME)
+    if not args.quiet:
+        for row in report.done if len(pairs) == 1 else []:
+            print(f"{row['output']}: {row['bytes']} bytes (limit {row['target_bytes']}), "
+                  f"{row['bpp']} bpp, quality {row['quality']}")
+        if len(pairs) > 1:
+            print(f"compressed {len(report.done)} of {len(pairs)} images into {args.output}")
+    for _, message in report.failed:
+        print(f"msroi: error: {message}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def cmd_models(args) -> int:
+    from msroi import zoo
+
+    for name in zoo.list_models():
+        marker = " (default map model)" if name == zoo.DEFAULT_MAP_MODEL else ""
+        print(f"{name}{marker}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from msroi import __version__
+
+    parser = argparse.ArgumentParser(prog="msroi", description=(
+        "Semantic region-of-interest JPEG compression: a CNN finds where the meaning is, "
+        "the encoder spends the bytes there, the output is a standard JPEG."))
+    parser.add_argument("--version", action="version", version=f"msroi {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("map", help="write the semantic importance map of an image")
+    p.add_argument("image")
+    p.add_argument("-o", "--output", required=True, help="map as 8-bit grey PNG")
+    p.add_argument("--overlay", help="also write the jet heatmap over the photo (PNG)")
+    p.add_argument("-q", "--quiet", action="store_true")
+    _add_map_options(p)
+    p.set_defaults(run=cmd_map)
+
+    from msroi.jpeg import CODECS
+    from msroi.jpeg.paper import MIXING_MODELS
+
+    p = sub.add_parser("compress", help="compress an image or a folder tree to JPEG")
+    p.add_argument("input", help="image file or folder (searched recursively)")
+    p.add_argument("-o", "--output", required=True,
+                   help="output .jpg (one image) or folder (mirrors the input tree)")
+    p.add_argument("--budget", default="q50", help=(
+        "size limit: q50 = no larger than the standard JPEG at quality 50 (default), "
+        "30000 or 30kB = bytes, 0.5bpp = bits per pixel"))
+    p.add_argument("--method", choices=sorted(CODECS), default="paper")
+    p.add_argument("--mixing-model", type=int, choices=MIXING_MODELS, default=6,
+                   help="the paper's mixing model (method 'paper'; default 6)")
+    p.add_argument("--map", help="use this map (grey image) instead of computing one")
+    p.add_argument("--strip-metadata", action="store_true", help="do not copy EXIF and ICC")
+    p.add_argument("-q", "--quiet", action="store_true")
+    _add_map_options(p)
+    p.set_defaults(run=cmd_compress)
+
+    p = sub.add_parser("models", help="list the model presets")
+    p.set_defaults(run=cmd_models)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except MsroiError as exc:
+        print(f"msroi: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Shared fixtures: small photos from installed packages (never ../shared) and helpers."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+import pytest
+from PIL import Image
+
+
+def _resize(rgb: np.ndarray, width: int) -> np.ndarray:
+    height = round(rgb.shape[0] * width / rgb.shape[1])
+    return np.asarray(Image.fromarray(rgb).resize((width, height), Image.BICUBIC))
+
+
+@pytest.fixture(scope="session")
+def cat() -> np.ndarray:
+    """skimage.data.chelsea() (a cat, 300x451) reduced to 200 px wide: RGB uint8."""
+    import skimage.data
+
+    return _resize(skimage.data.chelsea(), 200)
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    import skimage.data
+
+    return _resize(skimage.data.astronaut(), 160)
+
+
+@pytest.fixture
+def photo_file(tmp_path, cat) -> str:
+    path = tmp_path / "cat.png"
+    Image.fromarray(cat).save(path)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def classifier():
+    from msroi.maps import resolve_model
+
+    return resolve_model("mobilenet_v2")

@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+import skimage.data
+from PIL import Image
+
+from msroi import maps
+
+
+def _scene(y0: int, x0: int, photo=skimage.data.chelsea):
+    """A cat photo (160x240) pasted on a plain noisy grey 360x540 canvas; returns the scene
+    and the object's mask. The object is the only thing in the picture."""
+    rng = np.random.default_rng(0)
+    canvas = np.clip(rng.normal(180, 8, (360, 540, 3)), 0, 255).astype(np.uint8)
+    canvas[y0:y0 + 160, x0:x0 + 240] = np.asarray(Image.fromarray(photo()).resize((240, 160)))
+    mask = np.zeros(canvas.shape[:2], bool)
+    mask[y0:y0 + 160, x0:x0 + 240] = True
+    return canvas, mask
+
+
+@pytest.mark.parametrize("y0,x0", [(180, 280), (20, 20)])
+def test_map_puts_more_mass_on_the_object(classifier, y0, x0):
+    scene, mask = _scene(y0, x0)
+    made = maps.semantic_map(scene, classifier)
+    assert made.classes[0][1] in ("Egyptian cat", "tabby", "tiger cat")
+    inside, outside = made.map[mask].mean(), made.map[~mask].mean()
+    assert inside > 2.5 * outside
+    share = made.map[mask].sum() / made.map.sum()
+    assert share > 2 * mask.mean()  # 20% of the area holds more than 40% of the mass
+
+
+@pytest.mark.parametrize("shape", [(333, 517), (517, 333), (40, 41), (16, 900)])
+def test_map_has_the_exact_image_size_and_range(classifier, shape):
+    rng = np.random.default_rng(shape[0])
+    image = rng.integers(0, 256, (*shape, 3), dtype=np.uint8)
+    made = maps.semantic_map(image, classifier, top_k=3)
+    assert made.map.shape == shape and made.map.dtype == np.float32
+    assert made.map.min() == 0.0 and made.map.max() == 1.0
+    assert len(made.classes) == 3
+    probabilities = [p for _, _, p in made.classes]
+    assert probabilities == sorted(probabilities, reverse=True)
+
+
+def test_new_image_shapes_do_not_retrace(classifier, cat, astronaut):
+    maps.semantic_map(cat, classifier)
+    before = classifier._forward.experimental_get_tracing_count()
+    for image in (astronaut, cat[:100], cat[:, :77], np.zeros((500, 90, 3), np.uint8)):
+        maps.semantic_map(image, classifier)
+    assert classifier._forward.experimental_get_tracing_count() == before == 1
+
+
+def test_working_shape_keeps_aspect_in_stride_multiples():
+    assert maps.working_shape(512, 768, working_size=224, stride=32) == (160, 224)
+    assert maps.working_shape(768, 512, working_size=224, stride=32) == (224, 160)
+    assert maps.working_shape(10, 4000, working_size=224, stride=32) == (32, 224)
+    assert maps.working_shape(100, 70, working_size=None, stride=16) == (96, 64)
+
+
+def test_paper_combination_is_exponential_ranking():
+    m1, m2, m3 = (np.full((2, 2), v, np.float32) for v in (1.0, 0.5, 0.2))
+    # start 1.2 * m3, then (roi + m2) / 2, then (roi + m1) / 2
+    expected = ((1.2 * 0.2 + 0.5) / 2 + 1.0) / 2
+    np.testing.assert_allclose(maps.combine_paper([m1, m2, m3]), expected)
+    np.testing.assert_allclose(maps.combine_sum([m1, m2, m3]), 1.7)
+    np.testing.assert_allclose(maps.combine_paper([m2]), 0.6)
+
+
+def test_sum_combination_and_bad_options(classifier, cat):
+    summed = maps.generate_map(cat, classifier, combine="sum")
+    assert summed.shape == cat.shape[:2]
+    with pytest.raises(ValueError, match="unknown combination"):
+        maps.generate_map(cat, classifier, combine="max")
+    with pytest.raises(ValueError, match="RGB uint8"):
+        maps.generate_map(cat.astype(np.float32), classifier)
+
+
+def test_normalize_and_overlay(cat):
+    assert np.all(maps.normalize(np.full((3, 3), 7.0)) == 0)
+    ramp = np.linspace(0, 1, cat.shape[1], dtype=np.float32)[None].repeat(cat.shape[0], 0)
+    out = maps.overlay(cat, ramp)
+    assert out.shape == cat.shape and out.dtype == np.uint8
+    # jet: blue at 0, red at 1; the photo weighs 0.4.
+    assert out[:, 0, 2].mean() > out[:, 0, 0].mean()
+    assert out[:, -1, 0].mean() > out[:, -1, 2].mean()
+    with pytest.raises(ValueError, match="differ in size"):
+        maps.overlay(cat, ramp[:10])

@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+
+from msroi.errors import BudgetError
+from msroi.jpeg.paper import PaperCodec
+from msroi.jpeg.standard import encode_pillow
+from msroi.rate import Budget, compress_to_budget, search_quality
+
+
+def test_budget_parsing():
+    assert Budget.parse("q50") == Budget(jpeg_quality=50)
+    assert Budget.parse("30000") == Budget(max_bytes=30000)
+    assert Budget.parse("30kB") == Budget(max_bytes=30000)
+    assert Budget.parse("12000B") == Budget(max_bytes=12000)
+    assert Budget.parse("0.5bpp") == Budget(bpp=0.5)
+    with pytest.raises(ValueError, match="cannot read budget"):
+        Budget.parse("fifty")
+    with pytest.raises(ValueError, match="exactly one"):
+        Budget(max_bytes=1, bpp=1.0)
+    with pytest.raises(ValueError):
+        Budget(jpeg_quality=0)
+
+
+def test_budget_targets(cat):
+    assert Budget(bpp=1.0).target_bytes(cat) == cat.shape[0] * cat.shape[1] // 8
+    assert Budget(jpeg_quality=50).target_bytes(cat) == len(encode_pillow(cat, 50))
+
+
+def test_search_finds_the_highest_quality_under_the_limit():
+    sizes = {q: 100 + 10 * q for q in range(1, 101)}
+    calls = []
+
+    def encode(q):
+        calls.append(q)
+        return b"x" * sizes[q]
+
+    found = search_quality(encode, 555)
+    assert found.quality == 45 and len(found.data) == 550
+    assert len(calls) <= 8
+    with pytest.raises(BudgetError, match="cannot be met"):
+        search_quality(encode, 50, label="img.png")
+
+
+def test_search_never_returns_an_oversized_file_when_size_is_not_monotonic():
+    sizes = {q: 1000 + 10 * q + (60 if q % 7 == 0 else 0) for q in range(1, 101)}
+    found = search_quality(lambda q: b"x" * sizes[q], 1560)
+    assert len(found.data) <= 1560
+
+
+@pytest.mark.parametrize("budget", [Budget(jpeg_quality=50), Budget(jpeg_quality=75),
+                                    Budget(bpp=0.8), Budget(max_bytes=4000)])
+def test_compress_to_budget_is_never_over(cat, budget):
+    importance = np.zeros(cat.shape[:2], np.float32)
+    importance[40:100, 50:150] = 1.0
+    result = compress_to_budget(PaperCodec(), cat, importance, budget)
+    target = budget.target_bytes(cat)
+    assert result.num_bytes <= target
+    assert result.report["target_bytes"] == target
+    assert result.report["bytes"] == result.num_bytes
+
+
+def test_impossible_budget_is_a_clear_error(cat):
+    importance = np.ones(cat.shape[:2], np.float32)
+    with pytest.raises(BudgetError, match="budget of 200 bytes cannot be met"):
+        compress_to_budget(PaperCodec(), cat, importance, Budget(max_bytes=200))
