@@ -22,7 +22,6 @@ from typing import Sequence
 
 from msroi.errors import MsroiError
 
-FIND_BEST_QUALITIES = range(90, 20, -1)
 FIXED_QUALITIES = (100, 85, 65, 45)
 
 
@@ -48,8 +47,8 @@ def make_quality_compression(image_path: str, map_path: str, args) -> bool:
     """Writes the standard and the mixed JPEG of one image; False if the budget was missed."""
     from msroi import io
     from msroi.importance import map_from_uint8, map_to_uint8
-    from msroi.jpeg.paper import mix_image
-    from msroi.jpeg.standard import decode, encode_pillow
+    from msroi.jpeg.paper import find_best_quality, mix_image
+    from msroi.jpeg.standard import encode_pillow
 
     pixels = io.read_image(image_path)
     saliency = map_to_uint8(map_from_uint8(io.read_grayscale(map_path), pixels.shape[:2]))
@@ -67,13 +66,8 @@ def make_quality_compression(image_path: str, map_path: str, args) -> bool:
         return True
 
     limit = len(standard) * (1 + args.threshold_pct / 100.0)
-    for quality in FIND_BEST_QUALITIES:
-        data = encode_pillow(mixed, quality)
-        if len(data) <= limit:
-            met = True
-            break
-    else:
-        met = False
+    quality, data, met = find_best_quality(mixed, limit)
+    if not met:
         print(f"combine_images.py: warning: {image_path}: no quality from 90 down to 21 keeps "
               f"the file within {int(limit)} bytes (standard JPEG {len(standard)} bytes "
               f"+{args.threshold_pct}%); wrote quality {quality} at {len(data)} bytes",
@@ -86,16 +80,17 @@ def make_quality_compression(image_path: str, map_path: str, args) -> bool:
 
 
 def print_metrics(image_path, pixels, args, standard: bytes, ours: bytes, quality: int) -> None:
-    """One line in the layout of the paper's logs: sizes and qualities, then | metrics of
-    the standard JPEG | metrics of ours | (PSNR on RGB, SSIM on luma)."""
+    """One line in the layout of the paper's logs: path, model, PNG/standard/our bytes,
+    standard and our quality, then | PSNR SSIM MS-SSIM VIFP PSNR-HVS PSNR-HVS-M of the
+    standard JPEG | the same of ours |, on the luma of a yuv420 conversion as VQMT measured
+    (msroi.metrics, protocol "paper")."""
     from msroi.io import encode_png
     from msroi.jpeg.standard import decode
-    from msroi.metrics import peak_signal_noise_ratio, structural_similarity
+    from msroi.metrics import compute_metrics
 
     def metrics(data: bytes) -> str:
-        decoded = decode(data)
-        return (f"{peak_signal_noise_ratio(pixels, decoded):.6f} "
-                f"{structural_similarity(pixels, decoded):.6f}")
+        values = compute_metrics(pixels, decode(data), protocol="paper")
+        return " ".join(f"{v:.6f}" for v in values.values())
 
     print(image_path, args.model, len(encode_png(pixels)), len(standard), len(ours),
           args.jpeg_compression, quality, " | ", metrics(standard), " | ", metrics(ours), " | ")

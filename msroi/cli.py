@@ -2,6 +2,7 @@
 
     msroi map IMAGE -o MAP.png [--overlay OUT.png] [--model NAME] [--top-k K]
     msroi compress INPUT -o OUTPUT [--budget q50|30kB|0.5bpp] [--method paper]
+    msroi evaluate --data DIR [--out DIR] [--paper-table --reference LOG]
     msroi models
 """
 
@@ -91,6 +92,50 @@ def cmd_compress(args) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_evaluate(args) -> int:
+    from msroi import io, maps
+
+    files = io.find_images(args.data)[: args.limit or None]
+    if not files:
+        raise MsroiError(f"{args.data}: no image files found")
+    classifier = maps.resolve_model(args.model)
+    options = _map_options(args)
+    map_maker = lambda image: maps.generate_map(image, classifier, **options)  # noqa: E731
+    out = Path(args.out or Path("results") / f"evaluate-{Path(args.data).resolve().name}")
+    out.mkdir(parents=True, exist_ok=True)
+    if args.paper_table:
+        from msroi import paper_table
+
+        if not args.reference:
+            raise MsroiError("--paper-table needs --reference (the authors' per-image log)")
+        ours = paper_table.paper_protocol(files, map_maker=map_maker, model=args.mixing_model,
+                                          threshold_pct=args.threshold_pct,
+                                          quality=args.quality, progress=not args.quiet)
+        table = paper_table.side_by_side(ours, paper_table.read_paper_log(args.reference))
+        ours.to_csv(out / "paper_protocol.csv", index=False)
+        table.to_csv(out / "paper_table.csv", index=False)
+        print(f"The paper's protocol (model {args.mixing_model}, threshold {args.threshold_pct}%, "
+              f"Q{args.quality}): the authors' log beside this run")
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        print(f"wrote {out / 'paper_table.csv'}, {out / 'paper_protocol.csv'}")
+        return 0
+
+    from msroi import evaluate
+    from msroi.judge import Judge
+
+    judge = None if args.no_judge else Judge()
+    evaluation = evaluate.evaluate(
+        files, map_maker=map_maker, judge=judge, reference_quality=args.quality,
+        protocol=args.protocol, methods=args.methods, peers=args.peers,
+        seeds=() if args.no_seeds else evaluate.MIXING_MODELS,
+        curve_qualities=() if args.no_curves else evaluate.CURVE_QUALITIES,
+        progress=not args.quiet)
+    written = evaluate.write_outputs(evaluation, out)
+    print(evaluate.format_report(evaluation))
+    print("wrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
 def cmd_models(args) -> int:
     from msroi import zoo
 
@@ -135,6 +180,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true")
     _add_map_options(p)
     p.set_defaults(run=cmd_compress)
+
+    from msroi.jpeg.peers import PEERS
+    from msroi.metrics.protocol import PROTOCOLS
+
+    p = sub.add_parser("evaluate", help="benchmark against the standard JPEG and peers at equal bytes")
+    p.add_argument("--data", required=True, help="folder of images (e.g. Kodak)")
+    p.add_argument("--out", help="folder for CSV files and plots (default results/evaluate-<data>)")
+    p.add_argument("--quality", type=int, default=50, help="reference quality of the standard JPEG (budget)")
+    p.add_argument("--protocol", choices=PROTOCOLS, default="paper",
+                   help="metrics on yuv420 luma as the paper (default) or on RGB")
+    p.add_argument("--methods", nargs="+", choices=sorted(CODECS), default=sorted(CODECS))
+    p.add_argument("--peers", nargs="*", choices=sorted(PEERS),
+                   default=["libjpeg-turbo-opt", "mozjpeg", "jpegli"])
+    p.add_argument("--no-seeds", action="store_true", help="skip the paper's mixing models 1..6")
+    p.add_argument("--no-curves", action="store_true", help="skip rate-quality curves and BD-rates")
+    p.add_argument("--no-judge", action="store_true", help="no region numbers")
+    p.add_argument("--limit", type=int, default=0, help="only the first N images")
+    p.add_argument("--paper-table", action="store_true",
+                   help="run the paper's exact protocol and print the authors' log beside it")
+    p.add_argument("--reference", help="the authors' per-image log (paper_kodak_metrics.log)")
+    p.add_argument("--threshold-pct", type=float, default=2.0,
+                   help="paper table: size slack over the standard JPEG in percent (default 2)")
+    p.add_argument("--mixing-model", type=int, choices=MIXING_MODELS, default=6)
+    p.add_argument("-q", "--quiet", action="store_true")
+    _add_map_options(p)
+    p.set_defaults(run=cmd_evaluate)
 
     p = sub.add_parser("models", help="list the model presets")
     p.set_defaults(run=cmd_models)

@@ -65,13 +65,14 @@ def _read_json(path: Path) -> dict:
         raise ModelError(f"{path}: unreadable ({exc})") from None
 
 
-def read_preset_weights(name: str | os.PathLike, *, verify: bool = True) -> tuple[dict, LayerWeights]:
-    """Config and {layer: weights} of a preset, after checking every file's sha256."""
+def read_preset(name: str | os.PathLike, *, verify: bool = True) -> dict:
+    """A preset's config (with its ``metadata`` and ``directory``), after checking the
+    sha256 of every file listed in ``config["weights"]``."""
     directory = preset_directory(name)
     config = _read_json(directory / "config.json")
     metadata = _read_json(directory / "metadata.json")
-    files = [directory / f for f in config["weights"]]
-    for path in files:
+    for file_name in config["weights"]:
+        path = directory / file_name
         if not path.is_file():
             raise ModelError(f"{path}: weight file missing")
         if verify:
@@ -80,7 +81,13 @@ def read_preset_weights(name: str | os.PathLike, *, verify: bool = True) -> tupl
                 raise ModelError(f"{path}: sha256 does not match metadata.json (corrupt file?)")
     config["metadata"] = metadata
     config["directory"] = str(directory)
-    return config, read_weights(files)
+    return config
+
+
+def read_preset_weights(name: str | os.PathLike, *, verify: bool = True) -> tuple[dict, LayerWeights]:
+    """Config and {layer: weights} of a Keras preset, files checked as :func:`read_preset`."""
+    config = read_preset(name, verify=verify)
+    return config, read_weights(Path(config["directory"]) / f for f in config["weights"])
 
 
 def build(architecture: str, config: Mapping) -> keras.Model:

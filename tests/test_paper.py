@@ -7,7 +7,7 @@ from PIL import Image
 import combine_images
 from msroi.jpeg.conformance import frame_type
 from msroi.jpeg.paper import MIXING_MODELS, PaperCodec, mix, quality_ladder, quality_levels
-from reference_paper import literal_mix
+from msroi.jpeg.paper_reference import literal_mix
 from decoders import assert_standard_jpeg
 
 

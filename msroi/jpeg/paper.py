@@ -86,6 +86,18 @@ def mix_image(image: np.ndarray, saliency: np.ndarray, *, model: int = 6,
     return mix(quality_ladder(image, encoder=encoder), quality_levels(saliency, model))
 
 
+def find_best_quality(mixed: np.ndarray, limit: float, *,
+                      qualities: range = range(90, 20, -1)) -> tuple[int, bytes, bool]:
+    """The original's size search: the first quality from 90 down to 21 whose standard
+    JPEG of ``mixed`` is at most ``limit`` bytes. Returns (quality, file, met); when none
+    fits, the last try and False."""
+    for quality in qualities:
+        data = encode_pillow(mixed, quality)
+        if len(data) <= limit:
+            return quality, data, True
+    return quality, data, False
+
+
 @register
 class PaperCodec(Codec):
     """The paper's method behind the codec interface: mix the ladder by the map, then one
@@ -95,7 +107,8 @@ class PaperCodec(Codec):
     quality_range = (1, 95)
 
     def __init__(self, *, model: int = 6, ladder_encoder: str = "pillow",
-                 subsampling: str = "4:2:0", optimize: bool = True):
+                 subsampling: str = "4:2:0", optimize: bool = True,
+                 quality_range: tuple[int, int] = (1, 95)):
         if model not in MIXING_MODELS:
             raise ValueError(f"unknown mixing model {model} (choose 1..6)")
         if ladder_encoder not in LADDER_ENCODERS:
@@ -104,6 +117,7 @@ class PaperCodec(Codec):
         self.ladder_encoder = ladder_encoder
         self.subsampling = subsampling
         self.optimize = optimize
+        self.quality_range = tuple(quality_range)
 
     def prepare(self, image: np.ndarray, importance: np.ndarray) -> np.ndarray:
         importance = check_map(importance, image.shape[:2])

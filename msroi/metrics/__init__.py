@@ -1,6 +1,24 @@
 """Image quality metrics. Inputs are uint8 RGB (H, W, 3) or grey (H, W) arrays of equal
-shape; nothing here knows how a file was made."""
+shape, reference first; nothing here knows how a file was made.
 
-from msroi.metrics.basic import luma, peak_signal_noise_ratio, structural_similarity
+The six metrics of the paper's table are reachable by name through
+:func:`compute_metrics` (protocols ``"paper"``: VQMT-style luma of a yuv420 conversion,
+and ``"rgb"``).
+"""
 
-__all__ = ["luma", "peak_signal_noise_ratio", "structural_similarity"]
+from msroi.metrics.aggregate import bd_rate, bits_per_pixel, dataset_psnr, pixel_weighted_mean
+from msroi.metrics.basic import (luma, multiscale_structural_similarity, peak_signal_noise_ratio,
+                                 ssim_map, structural_similarity, studio_luma)
+from msroi.metrics.hvs import psnr_hvs, psnr_hvs_m
+from msroi.metrics.maps import map_auc, mass_inside
+from msroi.metrics.protocol import METRIC_NAMES, PROTOCOLS, compute_metrics
+from msroi.metrics.region import error_share_inside, region_psnr, region_ssim
+from msroi.metrics.vif import visual_information_fidelity
+
+__all__ = [
+    "METRIC_NAMES", "PROTOCOLS", "bd_rate", "bits_per_pixel", "compute_metrics",
+    "dataset_psnr", "error_share_inside", "luma", "map_auc", "mass_inside", "multiscale_structural_similarity",
+    "peak_signal_noise_ratio", "pixel_weighted_mean", "psnr_hvs", "psnr_hvs_m",
+    "region_psnr", "region_ssim", "ssim_map", "structural_similarity", "studio_luma",
+    "visual_information_fidelity",
+]

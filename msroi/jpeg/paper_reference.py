@@ -1,8 +1,11 @@
 """A literal per-pixel transcription of the paper's combine_images.py mixing loop (Prakash
-et al., github.com/iamaaditya/image-compression-cnn), kept as the reference the vectorised
-code is tested against. Python 3 integer semantics replace Python 2's; the one change is
-model 3 at the map's maximum (no percentile above it), where the original kept the previous
-pixel's level and this takes level 10 (clipped to 9)."""
+et al., github.com/iamaaditya/image-compression-cnn).
+
+Kept as the reference the vectorised code is tested against and timed against
+(benchmarks/speed.py); do not use it to encode. Python 3 integer semantics replace Python
+2's; the one change is model 3 at the map's maximum (no percentile above it), where the
+original kept the previous pixel's level and this takes level 10 (clipped to 9).
+"""
 
 import numpy as np
 

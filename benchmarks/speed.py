@@ -1,0 +1,84 @@
+"""Speed table: seconds per image for map, paper mix (vectorised), size search and the
+whole `msroi.compress`, and the ratio against the seed's literal per-pixel mixing loop run
+on the same images in the same process. Prints a table (medians) and writes a CSV.
+
+    python benchmarks/speed.py --data ../shared/data/kodak --literal 2 --csv benchmarks/results/speed_kodak.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+import msroi
+from msroi import io, maps
+from msroi.importance import map_to_uint8
+from msroi.jpeg.paper import PaperCodec, mix, quality_ladder, quality_levels
+from msroi.jpeg.paper_reference import literal_mix
+from msroi.rate import Budget, search_quality
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="folder of images")
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--literal", type=int, default=2,
+                        help="images on which to time the literal per-pixel loop (slow: seconds each)")
+    parser.add_argument("--csv", type=Path)
+    args = parser.parse_args(argv)
+
+    files = io.find_images(args.data)
+    if not files:
+        parser.error(f"{args.data}: no images")
+    classifier = maps.resolve_model(args.model)
+    start = time.perf_counter()
+    maps.semantic_map(io.read_image(files[0]), classifier)
+    startup = time.perf_counter() - start
+    rows = []
+    codec = PaperCodec()
+    for i, path in enumerate(tqdm(files, unit="img")):
+        image = io.read_image(path)
+        t0 = time.perf_counter()
+        importance = maps.generate_map(image, classifier)
+        t1 = time.perf_counter()
+        ladder = quality_ladder(image)
+        t2 = time.perf_counter()
+        levels = quality_levels(map_to_uint8(importance), 6)
+        mixed = mix(ladder, levels)
+        t3 = time.perf_counter()
+        target = Budget(jpeg_quality=50).target_bytes(image)
+        search_quality(lambda q: codec.encode(mixed, q), target, low=1, high=95)
+        t4 = time.perf_counter()
+        msroi.compress(image, model=classifier)
+        t5 = time.perf_counter()
+        row = {"image": path.name, "map": t1 - t0, "ladder": t2 - t1, "mix": t3 - t2,
+               "size_search": t4 - t3, "compress": t5 - t4}
+        if i < args.literal:
+            t6 = time.perf_counter()
+            literal = literal_mix(ladder, map_to_uint8(importance), 6)
+            row["literal_mix"] = time.perf_counter() - t6
+            assert (literal == mixed).all(), "vectorised and literal mixes differ"
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}", na_rep="-"))
+    medians = {c: statistics.median(table[c].dropna()) for c in table.columns if c != "image"}
+    print(f"\nstart-up (load + first trace): {startup:.2f} s")
+    print("median seconds per image: " + ", ".join(f"{k} {v:.4f}" for k, v in medians.items()))
+    if "literal_mix" in table:
+        timed = table.dropna(subset=["literal_mix"])
+        ratio = statistics.median(timed.literal_mix / timed.mix)
+        print(f"literal per-pixel loop / vectorised mix, same images, same process: {ratio:,.0f}x "
+              f"(median of {len(timed)})")
+    if args.csv:
+        args.csv.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(args.csv, index=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,67 @@
+import numpy as np
+import pandas as pd
+import pytest
+import skimage.data
+from PIL import Image
+
+from msroi import cli, paper_table
+
+
+@pytest.fixture
+def three_images(tmp_path):
+    """Three small photos from scikit-image, 240 px wide (MS-SSIM needs >= 161 px)."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in ("chelsea", "astronaut", "coffee"):
+        rgb = getattr(skimage.data, name)()
+        h = round(rgb.shape[0] * 240 / rgb.shape[1])
+        Image.fromarray(rgb).resize((240, max(h, 176)), Image.BICUBIC).save(folder / f"{name}.png")
+    return folder
+
+
+def test_evaluate_cli_on_three_images(three_images, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MSROI_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "results"
+    assert cli.main(["evaluate", "--data", str(three_images), "--out", str(out), "-q",
+                     "--peers", "mozjpeg", "jpegli"]) == 0
+    printed = capsys.readouterr().out
+    assert "At the budget of the standard JPEG at quality 50" in printed and "BD-rate" in printed
+    for name in ("per_image.csv", "summary.csv", "curves.csv", "bd_rates.csv", "map_scores.csv",
+                 "rate_quality.png"):
+        assert (out / name).is_file(), name
+    per_image = pd.read_csv(out / "per_image.csv")
+    expected = {"jpeg", "msroi-paper", "mozjpeg", "jpegli"} | {f"seed-m{k}" for k in range(1, 7)}
+    assert set(per_image.method) == expected
+    budget = per_image[per_image.method == "jpeg"].set_index("image").bytes
+    for _, row in per_image.iterrows():
+        assert row.bytes <= budget[row.image], row.method  # nobody exceeds the budget
+    assert per_image.psnr_hvs_m.notna().all() and per_image.ms_ssim.notna().all()
+    assert per_image.region_psnr.notna().sum() > 0  # the judge finds the cat and the astronaut
+    bd = pd.read_csv(out / "bd_rates.csv")
+    mozjpeg_vs_turbo = bd[(bd.method == "mozjpeg") & (bd.anchor == "libjpeg-turbo")].bd_rate_psnr
+    assert float(mozjpeg_vs_turbo.iloc[0]) < 0  # mozjpeg needs fewer bits: a sanity anchor
+    assert (tmp_path / "cache" / "judge").is_dir()
+
+
+LOG = """\
+/x/kodak/a.png 6 1000 100 102 50 54  |  30.0 0.9 0.98 0.5 31.0 35.0  |  30.2 0.91 0.981 0.51 31.1 35.3  |
+/x/kodak/b.png 6 1000 200 201 50 53  |  32.0 0.9 0.98 0.5 33.0 37.0  |  32.1 0.9 0.98 0.5 33.0 37.1  |
+"""
+
+
+def test_paper_log_reading_and_side_by_side(tmp_path):
+    path = tmp_path / "log"
+    path.write_text(LOG)
+    paper = paper_table.read_paper_log(path)
+    assert list(paper.image) == ["a.png", "b.png"]
+    assert paper.jpeg_bytes.tolist() == [100, 200] and paper.ours_psnr_hvs_m.tolist() == [35.3, 37.1]
+    ours = paper.copy()
+    ours["ours_psnr"] = ours.jpeg_psnr + 0.5
+    table = paper_table.side_by_side(ours, paper)
+    assert table.iloc[-1].image == "mean"
+    assert table.iloc[-1].paper_d_psnr == pytest.approx(0.15)
+    assert table.iloc[-1].our_d_psnr == pytest.approx(0.5)
+    bad = tmp_path / "bad"
+    bad.write_text("nothing here\n")
+    with pytest.raises(ValueError, match="no log lines"):
+        paper_table.read_paper_log(bad)
