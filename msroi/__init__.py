@@ -12,6 +12,11 @@ Public API (imported lazily, so ``import msroi`` does not start TensorFlow)::
 from __future__ import annotations
 
 import importlib
+import os
+
+# TensorFlow's C++ start-up chatter (oneDNN, CPU features) is noise on a command line;
+# a user's own setting wins.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
 
