@@ -58,8 +58,11 @@ def cmd_compress(args) -> int:
         raise MsroiError(f"{args.input}: no image files found")
     if args.map and len(pairs) != 1:
         raise MsroiError("--map applies to a single input image, not a folder")
+    if args.map and args.total_budget:
+        raise MsroiError("--map and --total-budget cannot be combined")
     budget = pipeline.as_budget(args.budget)
-    codec_options = {"model": args.mixing_model} if args.method == "paper" else {}
+    codec_options = ({"model": args.mixing_model} if args.method == "paper" else
+                     {"mode": args.mode, "baseline": args.baseline})
 
     def work(path: Path):
         loaded = io.load_image(path)
@@ -78,7 +81,10 @@ def cmd_compress(args) -> int:
                 "quality": r["quality"], "method": r["method"],
                 "top_class": top[0][1] if top else ""}
 
-    report = batch.run_batch(pairs, work, progress=not args.quiet, describe=describe)
+    if args.total_budget:
+        report = _compress_to_total(pairs, args, codec_options)
+    else:
+        report = batch.run_batch(pairs, work, progress=not args.quiet, describe=describe)
     if Path(args.input).is_dir():
         batch.write_report(report, Path(args.output) / batch.REPORT_NAME)
     if not args.quiet:
@@ -90,6 +96,41 @@ def cmd_compress(args) -> int:
     for _, message in report.failed:
         print(f"msroi: error: {message}", file=sys.stderr)
     return 0 if report.ok else 1
+
+
+def _compress_to_total(pairs, args, codec_options):
+    """Folder budget: every readable image together within --total-budget."""
+    from msroi import batch, io, pipeline
+
+    report = batch.BatchReport()
+    loaded, kept = [], []
+    for src, dst in pairs:
+        try:
+            loaded.append(io.load_image(src))
+            kept.append((src, dst))
+        except MsroiError as exc:
+            report.failed.append((str(src), str(exc)))
+    if not loaded:
+        return report
+    text = args.total_budget.strip().lower()
+    pixels = sum(l.pixels.shape[0] * l.pixels.shape[1] for l in loaded)
+    total = (int(float(text[:-3]) * pixels / 8) if text.endswith("bpp")
+             else pipeline.as_budget(text).max_bytes)
+    if total is None:
+        raise MsroiError(f"--total-budget takes bytes or bpp, not '{args.total_budget}'")
+    results = pipeline.compress_set(loaded, total, model=args.model, method=args.method,
+                                    codec_options=codec_options,
+                                    keep_metadata=not args.strip_metadata,
+                                    progress=not args.quiet, **_map_options(args))
+    for (src, dst), result in zip(kept, results):
+        io.write_bytes_atomic(dst, result.data)
+        report.done.append({"input": str(src), "output": str(dst), "bytes": result.num_bytes,
+                            "target_bytes": total, "bpp": round(result.bpp, 4),
+                            "quality": result.report["quality"], "method": args.method})
+    if not args.quiet:
+        used = sum(r.num_bytes for r in results)
+        print(f"total {used} bytes of {total} allowed ({8 * used / pixels:.4f} bpp over {len(results)} images)")
+    return report
 
 
 def cmd_evaluate(args) -> int:
@@ -163,7 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_map)
 
     from msroi.jpeg import CODECS
+    from msroi.jpeg.adaptive import MODES
     from msroi.jpeg.paper import MIXING_MODELS
+    from msroi.pipeline import DEFAULT_METHOD
 
     p = sub.add_parser("compress", help="compress an image or a folder tree to JPEG")
     p.add_argument("input", help="image file or folder (searched recursively)")
@@ -172,9 +215,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", default="q50", help=(
         "size limit: q50 = no larger than the standard JPEG at quality 50 (default), "
         "30000 or 30kB = bytes, 0.5bpp = bits per pixel"))
-    p.add_argument("--method", choices=sorted(CODECS), default="paper")
+    p.add_argument("--method", choices=sorted(CODECS), default=DEFAULT_METHOD, help=(
+        f"aq = per-block semantic quantisation in one JPEG (default); paper = the paper's "
+        f"mix of JPEG qualities"))
+    p.add_argument("--mode", choices=sorted(MODES), default="balanced",
+                   help="method aq: balanced (default) or objects (objects first, background much coarser)")
+    p.add_argument("--baseline", action="store_true",
+                   help="method aq: sequential (baseline) JPEG instead of progressive")
     p.add_argument("--mixing-model", type=int, choices=MIXING_MODELS, default=6,
-                   help="the paper's mixing model (method 'paper'; default 6)")
+                   help="method paper: the paper's mixing model (default 6)")
+    p.add_argument("--total-budget", help=(
+        "folder: one budget for all images together (CLIC style), e.g. 0.15bpp or 2MB; "
+        "bytes go where they lower the set's error most"))
     p.add_argument("--map", help="use this map (grey image) instead of computing one")
     p.add_argument("--strip-metadata", action="store_true", help="do not copy EXIF and ICC")
     p.add_argument("-q", "--quiet", action="store_true")

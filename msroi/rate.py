@@ -123,9 +123,78 @@ def compress_to_budget(codec: Codec, image: np.ndarray, importance: np.ndarray,
     found = search_quality(
         lambda q: codec.encode(prepared, q, exif=exif, icc_profile=icc_profile),
         target, low=low, high=high, label=label)
+    data, quality, extra = found.data, found.quality, {}
+    refine = getattr(codec, "refine", None)
+    if refine is not None:
+        # The codec's second knob fills the gap between two qualities: one step up with a
+        # stronger map effect, else this step with a weaker one.
+        for step in ((found.quality + 1, found.quality) if found.quality < high else (found.quality,)):
+            refined = refine(prepared, step, target, exif=exif, icc_profile=icc_profile)
+            if refined is not None:
+                if len(data) < len(refined[0]) <= target:
+                    data, quality, extra = refined[0], step, refined[1]
+                break
     done = time.perf_counter()
-    report = {"method": codec.name, **codec.options(), "quality": found.quality,
-              "bytes": len(found.data), "target_bytes": target, "budget": str(budget),
+    report = {"method": codec.name, **codec.options(), **extra, "quality": quality,
+              "bytes": len(data), "target_bytes": target, "budget": str(budget),
               "search_tries": found.tries, "seconds_prepare": prepared_at - start,
               "seconds_search": done - prepared_at}
-    return CompressResult(found.data, image.shape[:2], report)
+    return CompressResult(data, image.shape[:2], report)
+
+
+@dataclass
+class RatePoint:
+    """One encoding of one image: its setting, size and squared error (sum over RGB)."""
+
+    quality: int
+    num_bytes: int
+    sse: float
+
+
+def allocate(points: list[list[RatePoint]], total_bytes: int) -> list[int]:
+    """Chooses one point per image so the total size is at most ``total_bytes`` and the
+    summed squared error (one MSE over the set: CLIC's PSNR) is as small as the greedy
+    equal-slope rule finds: start every image at its smallest file, then repeatedly take
+    the upgrade with the largest error drop per extra byte that still fits, along each
+    image's lower convex hull. Returns the chosen index into each image's list.
+    Raises :class:`BudgetError` when even the smallest files do not fit.
+    """
+    hulls = []
+    for options in points:
+        ordered = sorted(range(len(options)), key=lambda i: (options[i].num_bytes, options[i].sse))
+        hull: list[int] = []
+        for i in ordered:  # lower convex hull of (bytes, sse), error falling with size
+            if hull and options[i].sse >= options[hull[-1]].sse:
+                continue
+            while len(hull) >= 2:
+                a, b = options[hull[-2]], options[hull[-1]]
+                c = options[i]
+                # drop b if it lies above the segment a -> c
+                if (b.sse - a.sse) * (c.num_bytes - a.num_bytes) >= (c.sse - a.sse) * (b.num_bytes - a.num_bytes):
+                    hull.pop()
+                else:
+                    break
+            hull.append(i)
+        hulls.append(hull)
+    position = [0] * len(points)
+    used = sum(points[n][h[0]].num_bytes for n, h in enumerate(hulls))
+    if used > total_bytes:
+        raise BudgetError(f"total budget of {total_bytes} bytes cannot be met "
+                          f"(smallest files add up to {used} bytes)")
+    while True:
+        best, best_slope = None, 0.0
+        for n, hull in enumerate(hulls):
+            if position[n] + 1 >= len(hull):
+                continue
+            here, there = points[n][hull[position[n]]], points[n][hull[position[n] + 1]]
+            extra = there.num_bytes - here.num_bytes
+            if used + extra > total_bytes:
+                continue
+            slope = (here.sse - there.sse) / max(extra, 1)
+            if slope > best_slope:
+                best, best_slope = n, slope
+        if best is None:
+            return [hull[position[n]] for n, hull in enumerate(hulls)]
+        here = points[best][hulls[best][position[best]]]
+        position[best] += 1
+        used += points[best][hulls[best][position[best]]].num_bytes - here.num_bytes

@@ -4,6 +4,7 @@ Strategies are registered by name in :data:`CODECS` (``msroi compress --method``
 """
 
 from msroi.jpeg.codec import CODECS, Codec, CompressResult
+from msroi.jpeg.adaptive import AdaptiveCodec
 from msroi.jpeg.paper import PaperCodec
 
-__all__ = ["CODECS", "Codec", "CompressResult", "PaperCodec"]
+__all__ = ["CODECS", "AdaptiveCodec", "Codec", "CompressResult", "PaperCodec"]
