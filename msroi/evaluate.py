@@ -33,6 +33,8 @@ from msroi.rate import Budget, compress_to_budget
 STANDARD = "jpeg"  # the standard JPEG at the reference quality: the budget and the baseline
 CURVE_QUALITIES = tuple(range(20, 91, 10))
 BD_ANCHORS = ("libjpeg-turbo", "mozjpeg", "jpegli")
+#: Extra named settings of our codecs that the benchmark runs beside their defaults.
+VARIANTS = {"aq": {"aq-objects": {"mode": "objects"}}}
 
 
 def contenders(methods: Iterable[str], peers: Iterable[str], seeds: Iterable[int]) -> dict[str, Codec]:
@@ -41,6 +43,8 @@ def contenders(methods: Iterable[str], peers: Iterable[str], seeds: Iterable[int
     out: dict[str, Codec] = {}
     for method in methods:
         out[f"msroi-{method}"] = CODECS[method]()
+        for name, options in VARIANTS.get(method, {}).items():
+            out[f"msroi-{name}"] = CODECS[method](**options)
     for peer in peers:
         out[peer] = PEERS[peer]()
     for k in seeds:
