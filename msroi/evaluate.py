@@ -90,7 +90,8 @@ def evaluate(files: list[Path], *, map_maker: Callable[[np.ndarray], np.ndarray]
 
     at_budget = contenders(methods, peers, seeds)
     curve_peers = [p for p in PEERS if p in BD_ANCHORS]
-    on_curves = {**{n: c for n, c in at_budget.items() if n.startswith("msroi-")},
+    defaults = {f"msroi-{m}" for m in methods}  # variants stay off the curves (time)
+    on_curves = {**{n: c for n, c in at_budget.items() if n in defaults},
                  **{p: PEERS[p]() for p in curve_peers}}
     rows, curve_rows, score_rows = [], [], []
     for path in tqdm(files, unit="img", disable=not progress):
