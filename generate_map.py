@@ -26,6 +26,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-output_directory", "--output-directory", default="output")
     parser.add_argument("-model", "--model", default=None, help="map model preset (default: the default)")
     parser.add_argument("-top_k", "--top-k", type=int, default=5)
+    parser.add_argument("-method", "--method", choices=("energy", "cam"), default="energy",
+                        help="energy (default) or cam (the paper's class activation maps)")
     args = parser.parse_args(argv)
 
     from msroi import io, maps
@@ -33,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         image = io.read_image(args.image)
-        made = maps.semantic_map(image, args.model, top_k=args.top_k)
+        made = maps.semantic_map(image, args.model, top_k=args.top_k, method=args.method)
     except MsroiError as exc:
         print(f"generate_map.py: error: {exc}", file=sys.stderr)
         return 2

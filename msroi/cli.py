@@ -17,20 +17,25 @@ from msroi.errors import MsroiError
 
 
 def _add_map_options(parser: argparse.ArgumentParser) -> None:
-    from msroi.maps import COMBINERS, DEFAULT_TOP_K, DEFAULT_WORKING_SIZE
+    from msroi.maps import COMBINERS, DEFAULT_METHOD, DEFAULT_TOP_K, DEFAULT_WORKING_SIZE, MAP_METHODS
 
     parser.add_argument("--model", help="map model preset or folder (default: the default "
                         "map model; see 'msroi models')")
+    parser.add_argument("--map-method", choices=MAP_METHODS, default=DEFAULT_METHOD, help=(
+        "energy = multi-scale feature energy snapped to edges (default, best against the "
+        "independent judge); cam = the paper's top-k class activation maps"))
     parser.add_argument("--top-k", type=int, default=DEFAULT_TOP_K,
                         help=f"classes combined into the map (default {DEFAULT_TOP_K})")
     parser.add_argument("--combine", choices=sorted(COMBINERS), default="paper",
-                        help="how class maps are combined (default: the paper's ranking)")
+                        help="map method cam: how class maps are combined (default: the paper's ranking)")
     parser.add_argument("--working-size", type=int, default=DEFAULT_WORKING_SIZE,
                         help=f"longer side of the network input in pixels (default {DEFAULT_WORKING_SIZE}); 0 = full resolution")
 
 
-def _map_options(args) -> dict:
-    return {"top_k": args.top_k, "combine": args.combine,
+def _map_options(args, key: str = "method") -> dict:
+    """Map settings as keyword arguments; ``key`` names the map method's argument
+    (``method`` for msroi.maps, ``map_method`` for msroi.pipeline)."""
+    return {key: args.map_method, "top_k": args.top_k, "combine": args.combine,
             "working_size": args.working_size or None}
 
 
@@ -72,7 +77,8 @@ def cmd_compress(args) -> int:
         return pipeline.compress(loaded, importance=importance, model=args.model,
                                  method=args.method, budget=budget,
                                  codec_options=codec_options,
-                                 keep_metadata=not args.strip_metadata, **_map_options(args))
+                                 keep_metadata=not args.strip_metadata,
+                                 **_map_options(args, "map_method"))
 
     def describe(result) -> dict:
         r = result.report
@@ -121,7 +127,7 @@ def _compress_to_total(pairs, args, codec_options):
     results = pipeline.compress_set(loaded, total, model=args.model, method=args.method,
                                     codec_options=codec_options,
                                     keep_metadata=not args.strip_metadata,
-                                    progress=not args.quiet, **_map_options(args))
+                                    progress=not args.quiet, **_map_options(args, "map_method"))
     for (src, dst), result in zip(kept, results):
         io.write_bytes_atomic(dst, result.data)
         report.done.append({"input": str(src), "output": str(dst), "bytes": result.num_bytes,

@@ -24,6 +24,12 @@ if TYPE_CHECKING:  # the networks load lazily: importing this module does not st
 #: fragment onto textures (shared/RESOURCES.md): measured, not habit.
 DEFAULT_WORKING_SIZE = 224
 DEFAULT_TOP_K = 5
+#: Map recipes (see :func:`semantic_map`); "energy" scored AUC 0.87 against the
+#: independent judge on Kodak + LIVE1 where "cam" scored 0.83 (README, "Maps").
+MAP_METHODS = ("energy", "cam")
+DEFAULT_METHOD = "energy"
+#: Working sizes of the energy map, as multiples of ``working_size``.
+ENERGY_SCALES = (1.0, 1.4)
 
 _MODEL_CACHE: dict[str, Classifier] = {}
 
@@ -100,10 +106,37 @@ def resolve_model(model: "Classifier | str | None") -> "Classifier":
     return _MODEL_CACHE[name]
 
 
+def _network_input(image: np.ndarray, size: int | None, stride: int) -> np.ndarray:
+    h, w = working_shape(*image.shape[:2], working_size=size, stride=stride)
+    return np.asarray(Image.fromarray(image).resize((w, h), Image.BICUBIC), np.float32)[None] / 255.0
+
+
+def refine_edges(importance: np.ndarray, image: np.ndarray, *, radius: int = 8,
+                 eps: float = 1e-2, scale: int = 4) -> np.ndarray:
+    """Snaps a coarse map to the photo's edges: a guided filter (He et al., 2010) with the
+    photo as guide, run at 1/``scale`` resolution for speed. Returns float32 (H, W)."""
+    import cv2
+
+    height, width = importance.shape
+    size = (max(1, width // scale), max(1, height // scale))
+    guide = cv2.resize(image, size, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    small = cv2.resize(importance.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    filtered = cv2.ximgproc.guidedFilter(guide, small, radius, eps)
+    return cv2.resize(filtered, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
 def semantic_map(image: np.ndarray, model: "Classifier | str | None" = None, *,
-                 top_k: int = DEFAULT_TOP_K, combine: str = "paper",
+                 method: str = DEFAULT_METHOD, top_k: int = DEFAULT_TOP_K,
+                 combine: str = "paper",
                  working_size: int | None = DEFAULT_WORKING_SIZE) -> SemanticMap:
-    """The MSROI map of an RGB uint8 image (H, W, 3), with the classes that made it."""
+    """The importance map of an RGB uint8 image (H, W, 3), with the top-k classes.
+
+    ``method``: ``"energy"`` (default): the L2 norm over channels of the network's last
+    convolutional features (class-agnostic: "the sum of all feature activations" of the
+    paper's abstract), at two working sizes (1 and 1.4 x ``working_size``) fused, then
+    snapped to the photo's edges by a guided filter; ``"cam"``: the paper's
+    class activation maps of the top-k classes, combined by ``combine``.
+    """
     image = np.asarray(image)
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError(f"expected an RGB uint8 image (H, W, 3), got {image.dtype} {image.shape}")
@@ -111,18 +144,30 @@ def semantic_map(image: np.ndarray, model: "Classifier | str | None" = None, *,
         raise ValueError("top_k must be at least 1")
     if combine not in COMBINERS:
         raise ValueError(f"unknown combination '{combine}' (choose from {', '.join(COMBINERS)})")
+    if method not in MAP_METHODS:
+        raise ValueError(f"unknown map method '{method}' (choose from {', '.join(MAP_METHODS)})")
     classifier = resolve_model(model)
     height, width = image.shape[:2]
-    h, w = working_shape(height, width, working_size=working_size, stride=classifier.stride)
-    resized = np.asarray(Image.fromarray(image).resize((w, h), Image.BICUBIC), np.float32) / 255.0
-    features, probabilities = classifier.predict(resized[None])
+    network_input = _network_input(image, working_size, classifier.stride)
+    features, probabilities = classifier.predict(network_input)
     k = min(top_k, classifier.num_classes)
     top = np.argsort(-probabilities[0])[:k]
-    cams = classifier.class_maps(features, top[None])[0]  # (h/stride, w/stride, k)
-    maps = [normalize(upsample(cams[..., i], (height, width))) for i in range(k)]
-    roi = normalize(COMBINERS[combine](maps))
+    if method == "cam":
+        cams = classifier.class_maps(features, top[None])[0]  # (h/stride, w/stride, k)
+        maps = [normalize(upsample(cams[..., i], (height, width))) for i in range(k)]
+        roi = normalize(COMBINERS[combine](maps))
+    else:
+        scales = [None] if working_size is None else [
+            max(classifier.stride, int(round(working_size * f))) for f in ENERGY_SCALES]
+        energy = np.zeros((height, width), np.float32)
+        for size in scales:
+            scaled, _ = (features, None) if size == working_size else classifier.predict(
+                _network_input(image, size, classifier.stride))
+            energy += normalize(upsample(np.linalg.norm(scaled[0], axis=-1), (height, width)))
+        roi = normalize(refine_edges(energy, image))
     classes = [(int(i), classifier.class_name(int(i)), float(probabilities[0, i])) for i in top]
-    return SemanticMap(map=roi, classes=classes, working_shape=(h, w), model=classifier.name)
+    return SemanticMap(map=roi, classes=classes, working_shape=network_input.shape[1:3],
+                       model=classifier.name)
 
 
 def generate_map(image: np.ndarray, model: "Classifier | str | None" = None, **options) -> np.ndarray:

@@ -12,6 +12,7 @@ from msroi.importance import check_map
 from msroi.io import LoadedImage, load_image
 from msroi.jpeg import CODECS
 from msroi.jpeg.codec import CompressResult
+from msroi.maps import DEFAULT_METHOD as DEFAULT_MAP_METHOD
 from msroi.maps import DEFAULT_TOP_K, DEFAULT_WORKING_SIZE, semantic_map
 from msroi.nn.classifier import Classifier
 from msroi.rate import DEFAULT_REFERENCE_QUALITY, Budget, compress_to_budget
@@ -41,6 +42,7 @@ def compress(
     model: Classifier | str | None = None,
     method: str = DEFAULT_METHOD,
     budget: Budget | int | float | str | None = None,
+    map_method: str = DEFAULT_MAP_METHOD,
     top_k: int = DEFAULT_TOP_K,
     combine: str = "paper",
     working_size: int | None = DEFAULT_WORKING_SIZE,
@@ -53,7 +55,8 @@ def compress(
     (EXIF and ICC of files are carried over unless ``keep_metadata`` is False).
     ``importance``: a float32 (H, W) map in [0, 1]; computed with ``model`` (default: the
     shipped default map model) when not given. ``budget``: default the size of the standard
-    JPEG at quality 50. ``method``: a name from :data:`msroi.jpeg.CODECS`.
+    JPEG at quality 50. ``method``: a name from :data:`msroi.jpeg.CODECS`; ``map_method``,
+    ``top_k``, ``combine``, ``working_size``: see :func:`msroi.maps.semantic_map`.
     Returns the bytes and a report (bytes, bpp, quality, target, top classes, timings).
     """
     if isinstance(image, (str, os.PathLike)):
@@ -71,7 +74,8 @@ def compress(
     report: dict[str, Any] = {}
     if importance is None:
         start = time.perf_counter()
-        made = semantic_map(pixels, model, top_k=top_k, combine=combine, working_size=working_size)
+        made = semantic_map(pixels, model, method=map_method, top_k=top_k, combine=combine,
+                            working_size=working_size)
         importance = made.map
         report.update(map_model=made.model, top_classes=made.classes,
                       seconds_map=time.perf_counter() - start)
@@ -90,7 +94,8 @@ def compress(
 def compress_set(images: list[LoadedImage], total_bytes: int, *, model=None,
                  method: str = DEFAULT_METHOD, qualities=range(10, 96, 5),
                  codec_options: dict[str, Any] | None = None, keep_metadata: bool = True,
-                 progress: bool = True, **map_options) -> list[CompressResult]:
+                 progress: bool = True, map_method: str = DEFAULT_MAP_METHOD,
+                 **map_options) -> list[CompressResult]:
     """Compresses a set of images to at most ``total_bytes`` together (CLIC's low-rate
     rule), spending the bytes where they lower the set's total squared error most
     (:func:`msroi.rate.allocate`). Each image is encoded at every quality in ``qualities``
@@ -104,7 +109,7 @@ def compress_set(images: list[LoadedImage], total_bytes: int, *, model=None,
     candidates: list[list[tuple[RatePoint, bytes]]] = []
     for loaded in tqdm(images, unit="img", desc="rate points", disable=not progress):
         pixels = loaded.pixels
-        importance = semantic_map(pixels, model, **map_options).map
+        importance = semantic_map(pixels, model, method=map_method, **map_options).map
         prepared = codec.prepare(pixels, importance)
         exif = loaded.exif if keep_metadata else None
         icc = loaded.icc_profile if keep_metadata else None
