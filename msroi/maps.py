@@ -128,14 +128,16 @@ def refine_edges(importance: np.ndarray, image: np.ndarray, *, radius: int = 8,
 def semantic_map(image: np.ndarray, model: "Classifier | str | None" = None, *,
                  method: str = DEFAULT_METHOD, top_k: int = DEFAULT_TOP_K,
                  combine: str = "paper",
-                 working_size: int | None = DEFAULT_WORKING_SIZE) -> SemanticMap:
+                 working_size: int | None = DEFAULT_WORKING_SIZE,
+                 scales: tuple[float, ...] | None = None, edges: bool = True) -> SemanticMap:
     """The importance map of an RGB uint8 image (H, W, 3), with the top-k classes.
 
     ``method``: ``"energy"`` (default): the L2 norm over channels of the network's last
     convolutional features (class-agnostic: "the sum of all feature activations" of the
     paper's abstract), at two working sizes (1 and 1.4 x ``working_size``) fused, then
     snapped to the photo's edges by a guided filter; ``"cam"``: the paper's
-    class activation maps of the top-k classes, combined by ``combine``.
+    class activation maps of the top-k classes, combined by ``combine``. ``scales`` (energy)
+    overrides :data:`ENERGY_SCALES`; ``edges=False`` skips the guided filter.
     """
     image = np.asarray(image)
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
@@ -157,14 +159,14 @@ def semantic_map(image: np.ndarray, model: "Classifier | str | None" = None, *,
         maps = [normalize(upsample(cams[..., i], (height, width))) for i in range(k)]
         roi = normalize(COMBINERS[combine](maps))
     else:
-        scales = [None] if working_size is None else [
-            max(classifier.stride, int(round(working_size * f))) for f in ENERGY_SCALES]
+        sizes = [None] if working_size is None else [
+            max(classifier.stride, int(round(working_size * f))) for f in (scales or ENERGY_SCALES)]
         energy = np.zeros((height, width), np.float32)
-        for size in scales:
+        for size in sizes:
             scaled, _ = (features, None) if size == working_size else classifier.predict(
                 _network_input(image, size, classifier.stride))
             energy += normalize(upsample(np.linalg.norm(scaled[0], axis=-1), (height, width)))
-        roi = normalize(refine_edges(energy, image))
+        roi = normalize(refine_edges(energy, image) if edges else energy)
     classes = [(int(i), classifier.class_name(int(i)), float(probabilities[0, i])) for i in top]
     return SemanticMap(map=roi, classes=classes, working_shape=network_input.shape[1:3],
                        model=classifier.name)
