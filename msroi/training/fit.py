@@ -1,0 +1,208 @@
+"""The fit loop: config -> strategy -> data -> model -> checkpoints, logs, resume -> preset."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from msroi.errors import MsroiError
+
+#: Optimiser recipes. "paper": Prakash et al.'s train.py/params.py (Adam, lr 0.002,
+#: epsilon 0.1, weight decay 5e-4). "modern": AdamW-style decoupled decay, cosine decay,
+#: label smoothing.
+RECIPES = {
+    "paper": {"learning_rate": 0.002, "epsilon": 0.1, "weight_decay": 5e-4, "cosine": False,
+              "label_smoothing": 0.0},
+    "modern": {"learning_rate": 1e-3, "epsilon": 1e-7, "weight_decay": 1e-4, "cosine": True,
+               "label_smoothing": 0.1},
+}
+
+
+@dataclass
+class TrainConfig:
+    """Every option of ``msroi train``; saved beside the run and in the preset."""
+
+    data: str
+    out: str = "runs/vgg16_msroi"
+    val: str | None = None
+    holdout_per_class: int = 10
+    image_size: int = 224
+    batch_size: int = 32
+    epochs: int = 10
+    steps_per_epoch: int | None = None
+    recipe: str = "paper"
+    learning_rate: float | None = None
+    freeze_backbone: bool = True
+    backbone_lr_scale: float = 0.1
+    dropout: float = 0.3
+    num_classes: int | None = None
+    checkpoint_every: int = 1
+    distill_from: str | None = None
+    temperature: float = 4.0
+    label_weight: float | None = None
+    map_weight: float = 0.5
+    strategy: str = "auto"
+    mixed_precision: bool = False
+    seed: int = 0
+    name: str = "vgg16_msroi"
+
+    @classmethod
+    def from_json(cls, path: str | os.PathLike, **overrides) -> "TrainConfig":
+        values = json.loads(Path(path).read_text())
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise MsroiError(f"{path}: unknown options {', '.join(sorted(unknown))}")
+        return cls(**values)
+
+
+def make_strategy(name: str = "auto"):
+    """``auto``: MultiWorkerMirroredStrategy when TF_CONFIG is set, MirroredStrategy with
+    several GPUs, else the default strategy. ``mirrored``, ``multiworker``, ``default``."""
+    import tensorflow as tf
+
+    if name == "auto":
+        if os.environ.get("TF_CONFIG"):
+            name = "multiworker"
+        elif len(tf.config.list_logical_devices("GPU")) > 1:
+            name = "mirrored"
+        else:
+            name = "default"
+    if name == "mirrored":
+        # GPUs when there are any; else every logical CPU (tests split the CPU in two).
+        devices = [d.name for d in tf.config.list_logical_devices("GPU")] or \
+            [d.name for d in tf.config.list_logical_devices("CPU")]
+        return tf.distribute.MirroredStrategy(devices=devices)
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if name == "default":
+        return tf.distribute.get_strategy()
+    raise MsroiError(f"unknown strategy '{name}' (auto, mirrored, multiworker, default)")
+
+
+@dataclass
+class TrainResult:
+    history: dict = field(default_factory=dict)
+    preset: str = ""
+    skipped_files: int = 0
+    train_images: int = 0
+    optimizer_steps: int = 0
+    replicas: int = 1
+
+
+class _EveryNEpochs:
+    """Keras callback factory: saves weights every N epochs and at the end."""
+
+    @staticmethod
+    def make(directory: Path, every: int, epochs: int):
+        import keras
+
+        class SaveEvery(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                if (epoch + 1) % every == 0 or epoch + 1 == epochs:
+                    directory.mkdir(parents=True, exist_ok=True)
+                    self.model.network.save_weights(directory / f"epoch-{epoch + 1:03d}.weights.h5")
+
+        return SaveEvery()
+
+
+def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = None) -> TrainResult:
+    """Trains VGG16-MSROI as ``config`` says and writes ``<out>/preset`` for load_model."""
+    import keras
+    import tensorflow as tf
+
+    from msroi import zoo
+    from msroi.nn.vgg16_msroi import BACKBONE_LAYERS
+    from msroi.nn.weights import model_weights
+    from msroi.training.data import check_files, holdout_split, load_samples, make_dataset
+    from msroi.training.trainer import Trainer
+
+    if config.recipe not in RECIPES:
+        raise MsroiError(f"unknown recipe '{config.recipe}' (choose from {', '.join(RECIPES)})")
+    recipe = dict(RECIPES[config.recipe])
+    if config.learning_rate is not None:
+        recipe["learning_rate"] = config.learning_rate
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
+    keras.utils.set_random_seed(config.seed)
+    if config.mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+
+    samples, bad = check_files(load_samples(config.data), progress=verbose > 0)
+    if config.val:
+        train_samples, val_samples = samples, load_samples(config.val)
+        val_samples, bad_val = check_files(val_samples, progress=verbose > 0)
+        bad += bad_val
+    else:
+        train_samples, val_samples = holdout_split(samples, config.holdout_per_class)
+    skipped = len(bad)
+    if bad:
+        (out / "skipped_files.txt").write_text("\n".join(bad) + "\n")
+        if verbose:
+            print(f"skipped {len(bad)} unreadable files (listed in {out / 'skipped_files.txt'})")
+    teacher = zoo.load_model(config.distill_from) if config.distill_from else None
+    num_classes = config.num_classes or (teacher.num_classes if teacher else len(samples.classes))
+    label_weight = config.label_weight if config.label_weight is not None else (
+        0.0 if teacher is not None else 1.0)
+    class_names = teacher.classes if teacher is not None else samples.names
+
+    strategy = make_strategy(config.strategy)
+    with strategy.scope():
+        network = zoo.vgg16_msroi_from_imagenet(num_classes=num_classes, dropout=config.dropout)
+        if config.freeze_backbone:
+            for layer_name in BACKBONE_LAYERS:
+                network.get_layer(layer_name).trainable = False
+        schedule = recipe["learning_rate"]
+        steps = config.steps_per_epoch or max(1, len(train_samples) // config.batch_size)
+        if recipe["cosine"]:
+            schedule = keras.optimizers.schedules.CosineDecay(
+                recipe["learning_rate"], decay_steps=steps * config.epochs)
+        optimizer = keras.optimizers.Adam(learning_rate=schedule, epsilon=recipe["epsilon"],
+                                          weight_decay=recipe["weight_decay"])
+        model = Trainer(network, teacher=teacher.model if teacher else None,
+                        temperature=config.temperature, label_weight=label_weight,
+                        map_weight=config.map_weight if teacher else 0.0,
+                        label_smoothing=recipe["label_smoothing"],
+                        backbone=BACKBONE_LAYERS, backbone_lr_scale=config.backbone_lr_scale)
+        model.compile(optimizer=optimizer)
+        # BackupAndRestore needs built weights and optimizer variables before fit().
+        model(tf.zeros((1, config.image_size, config.image_size, 3)))
+        optimizer.build(network.trainable_variables)
+
+    train_data = make_dataset(train_samples, training=True, image_size=config.image_size,
+                              batch_size=config.batch_size, seed=config.seed,
+                              repeat=config.steps_per_epoch is not None)
+    val_data = make_dataset(val_samples, training=False, image_size=config.image_size,
+                            batch_size=config.batch_size) if len(val_samples) else None
+    callbacks = list(callbacks or []) + [
+        keras.callbacks.BackupAndRestore(str(out / "backup")),  # resume: weights + optimizer + epoch
+        _EveryNEpochs.make(out / "checkpoints", config.checkpoint_every, config.epochs),
+        keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
+        keras.callbacks.TensorBoard(str(out / "tensorboard")),
+    ]
+    history = model.fit(train_data, validation_data=val_data, epochs=config.epochs,
+                        steps_per_epoch=config.steps_per_epoch, callbacks=callbacks,
+                        verbose=verbose)
+
+    classes = [c if isinstance(c, dict) else {"index": i, "name": c} for i, c in enumerate(class_names)]
+    if teacher is not None and teacher.info.get("classes"):
+        classes = json.loads((Path(teacher.info["directory"]) / teacher.info["classes"]).read_text())
+    preset = zoo.write_preset(
+        out / "preset", name=config.name, kind="classifier", architecture="vgg16_msroi",
+        config={"num_classes": num_classes, "dropout": config.dropout},
+        weights=model_weights(network), stride=16, classes=classes, dtype="float16",
+        extra={"map": {"working_size": config.image_size}, "training": asdict(config)},
+        metadata={"description": "VGG16-MSROI (Prakash et al., DCC 2017) trained by msroi train",
+                  "training": asdict(config),
+                  "final_metrics": {k: float(v[-1]) for k, v in history.history.items()},
+                  "skipped_files": skipped, "train_images": len(train_samples),
+                  "licence": "backbone: VGG16 ImageNet weights, CC BY 4.0; head: trained on "
+                             f"{config.data} (see that data's terms)"})
+    return TrainResult(history=history.history, preset=str(preset), skipped_files=skipped,
+                       train_images=len(train_samples),
+                       optimizer_steps=int(optimizer.iterations.numpy()),
+                       replicas=strategy.num_replicas_in_sync)
