@@ -3,6 +3,7 @@
     msroi map IMAGE -o MAP.png [--overlay OUT.png] [--model NAME] [--top-k K]
     msroi compress INPUT -o OUTPUT [--budget q50|30kB|0.5bpp] [--method paper]
     msroi evaluate --data DIR [--out DIR] [--paper-table --reference LOG]
+    msroi train DATA [--distill-from mobilenet_v2] [--config train/x.json] [--out DIR]
     msroi models
 """
 
@@ -183,6 +184,24 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    from msroi.training.fit import TrainConfig, train
+
+    overrides = {k: v for k, v in vars(args).items() if k in TrainConfig.__dataclass_fields__}
+    if args.config:
+        config = TrainConfig.from_json(args.config, **{k: v for k, v in overrides.items()
+                                                        if v is not None and k != "data"},
+                                       **({"data": args.data} if args.data else {}))
+    else:
+        if not args.data:
+            raise MsroiError("msroi train needs DATA (a class-folder tree or a CSV manifest) or --config")
+        config = TrainConfig(**{k: v for k, v in overrides.items() if v is not None})
+    result = train(config, verbose=0 if args.quiet else 2)
+    print(f"trained {result.train_images} images ({result.skipped_files} unreadable skipped); "
+          f"preset written to {result.preset}")
+    return 0
+
+
 def cmd_models(args) -> int:
     from msroi import zoo
 
@@ -264,6 +283,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true")
     _add_map_options(p)
     p.set_defaults(run=cmd_evaluate)
+
+    from msroi.training.fit import RECIPES
+
+    p = sub.add_parser("train", help="train VGG16-MSROI on class-labelled photos or distil it")
+    p.add_argument("data", nargs="?", help="class-folder tree (ImageNet or Caltech-256 layout) or CSV manifest (path,label)")
+    p.add_argument("--config", help="JSON file of options (see train/*.json); flags override it")
+    p.add_argument("--out", help="run folder: checkpoints, logs, backup for resume, preset/")
+    p.add_argument("--val", help="validation folder or manifest (default: last 10 files of each class)")
+    p.add_argument("--holdout-per-class", dest="holdout_per_class", type=int)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", dest="batch_size", type=int)
+    p.add_argument("--steps-per-epoch", dest="steps_per_epoch", type=int)
+    p.add_argument("--image-size", dest="image_size", type=int)
+    p.add_argument("--recipe", choices=sorted(RECIPES), help="paper: Adam lr 0.002 eps 0.1 wd 5e-4; modern: cosine, label smoothing")
+    p.add_argument("--lr", dest="learning_rate", type=float)
+    p.add_argument("--fine-tune", dest="freeze_backbone", action="store_false", default=None,
+                   help="train the VGG16 backbone too (at --backbone-lr-scale x the learning rate)")
+    p.add_argument("--backbone-lr-scale", dest="backbone_lr_scale", type=float)
+    p.add_argument("--dropout", type=float)
+    p.add_argument("--num-classes", dest="num_classes", type=int)
+    p.add_argument("--checkpoint-every", dest="checkpoint_every", type=int)
+    p.add_argument("--distill-from", dest="distill_from", help="teacher preset, e.g. mobilenet_v2")
+    p.add_argument("--temperature", type=float)
+    p.add_argument("--label-weight", dest="label_weight", type=float)
+    p.add_argument("--map-weight", dest="map_weight", type=float)
+    p.add_argument("--strategy", choices=("auto", "mirrored", "multiworker", "default"))
+    p.add_argument("--mixed-precision", dest="mixed_precision", action="store_true", default=None)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--name", help="preset name (default vgg16_msroi)")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(run=cmd_train)
 
     p = sub.add_parser("models", help="list the model presets")
     p.set_defaults(run=cmd_models)
