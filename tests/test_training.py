@@ -151,3 +151,21 @@ def test_distillation_lowers_the_kl_to_the_teacher(tmp_path):
     assert result.history["map_loss"][0] > 0
     preset = json.loads((Path(result.preset) / "config.json").read_text())
     assert preset["config"]["num_classes"] == 1000
+
+
+def test_train_cli_with_config_file(tmp_path, capsys):
+    from msroi import cli
+
+    data = make_dataset(tmp_path / "data", per_class=10, size=32)
+    config = tmp_path / "run.json"
+    config.write_text(json.dumps({"data": str(data), "out": str(tmp_path / "run"), "image_size": 32,
+                                  "batch_size": 8, "epochs": 1, "holdout_per_class": 2}))
+    assert cli.main(["train", "--config", str(config), "--recipe", "modern", "-q"]) == 0
+    assert "preset written to" in capsys.readouterr().out
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["recipe"] == "modern" and saved["epochs"] == 1  # flags override the file
+    assert (tmp_path / "run" / "preset" / "config.json").is_file()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"data": str(data), "colour": "red"}))
+    assert cli.main(["train", "--config", str(bad)]) == 2
+    assert "unknown options colour" in capsys.readouterr().err

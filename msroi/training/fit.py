@@ -93,20 +93,17 @@ class TrainResult:
     replicas: int = 1
 
 
-class _EveryNEpochs:
-    """Keras callback factory: saves weights every N epochs and at the end."""
+def _save_every(directory: Path, every: int, epochs: int):
+    """A Keras callback saving the network's weights every ``every`` epochs and at the end."""
+    import keras
 
-    @staticmethod
-    def make(directory: Path, every: int, epochs: int):
-        import keras
+    class SaveEvery(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if (epoch + 1) % every == 0 or epoch + 1 == epochs:
+                directory.mkdir(parents=True, exist_ok=True)
+                self.model.network.save_weights(directory / f"epoch-{epoch + 1:03d}.weights.h5")
 
-        class SaveEvery(keras.callbacks.Callback):
-            def on_epoch_end(self, epoch, logs=None):
-                if (epoch + 1) % every == 0 or epoch + 1 == epochs:
-                    directory.mkdir(parents=True, exist_ok=True)
-                    self.model.network.save_weights(directory / f"epoch-{epoch + 1:03d}.weights.h5")
-
-        return SaveEvery()
+    return SaveEvery()
 
 
 def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = None) -> TrainResult:
@@ -180,7 +177,7 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
                             batch_size=config.batch_size) if len(val_samples) else None
     callbacks = list(callbacks or []) + [
         keras.callbacks.BackupAndRestore(str(out / "backup")),  # resume: weights + optimizer + epoch
-        _EveryNEpochs.make(out / "checkpoints", config.checkpoint_every, config.epochs),
+        _save_every(out / "checkpoints", config.checkpoint_every, config.epochs),
         keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
         keras.callbacks.TensorBoard(str(out / "tensorboard")),
     ]
