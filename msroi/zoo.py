@@ -104,6 +104,10 @@ def load_model(name: str | os.PathLike = DEFAULT_MAP_MODEL) -> Classifier:
     if config.get("kind") != "classifier":
         raise ModelError(f"model '{name}' is a {config.get('kind')}, not a classifier with class maps")
     model = build(config["architecture"], config["config"])
+    if config.get("backbone_preset"):
+        # Presets trained with a frozen backbone store only their own layers.
+        _, backbone = read_preset_weights(config["backbone_preset"])
+        weights = {**backbone, **weights}
     assign_weights(model, weights)
     classes = None
     if config.get("classes"):

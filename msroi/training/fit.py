@@ -188,11 +188,15 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
     classes = [c if isinstance(c, dict) else {"index": i, "name": c} for i, c in enumerate(class_names)]
     if teacher is not None and teacher.info.get("classes"):
         classes = json.loads((Path(teacher.info["directory"]) / teacher.info["classes"]).read_text())
+    weights = model_weights(network)
+    extra = {"map": {"working_size": config.image_size}, "training": asdict(config)}
+    if config.freeze_backbone:  # unchanged ImageNet layers: point at their preset instead
+        weights = {k: v for k, v in weights.items() if k not in BACKBONE_LAYERS}
+        extra["backbone_preset"] = zoo.VGG16_BACKBONE
     preset = zoo.write_preset(
         out / "preset", name=config.name, kind="classifier", architecture="vgg16_msroi",
         config={"num_classes": num_classes, "dropout": config.dropout},
-        weights=model_weights(network), stride=16, classes=classes, dtype="float16",
-        extra={"map": {"working_size": config.image_size}, "training": asdict(config)},
+        weights=weights, stride=16, classes=classes, dtype="float16", extra=extra,
         metadata={"description": "VGG16-MSROI (Prakash et al., DCC 2017) trained by msroi train",
                   "training": asdict(config),
                   "final_metrics": {k: float(v[-1]) for k, v in history.history.items()},
