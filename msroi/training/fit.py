@@ -37,6 +37,7 @@ class TrainConfig:
     freeze_backbone: bool = True
     backbone_lr_scale: float = 0.1
     dropout: float = 0.3
+    backbone_dropout: bool | None = None  # default: only when the backbone is trained
     num_classes: int | None = None
     checkpoint_every: int = 1
     distill_from: str | None = None
@@ -149,7 +150,10 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
 
     strategy = make_strategy(config.strategy)
     with strategy.scope():
-        network = zoo.vgg16_msroi_from_imagenet(num_classes=num_classes, dropout=config.dropout)
+        backbone_dropout = (not config.freeze_backbone if config.backbone_dropout is None
+                            else config.backbone_dropout)
+        network = zoo.vgg16_msroi_from_imagenet(num_classes=num_classes, dropout=config.dropout,
+                                                backbone_dropout=backbone_dropout)
         if config.freeze_backbone:
             for layer_name in BACKBONE_LAYERS:
                 network.get_layer(layer_name).trainable = False
@@ -195,7 +199,8 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
         extra["backbone_preset"] = zoo.VGG16_BACKBONE
     preset = zoo.write_preset(
         out / "preset", name=config.name, kind="classifier", architecture="vgg16_msroi",
-        config={"num_classes": num_classes, "dropout": config.dropout},
+        config={"num_classes": num_classes, "dropout": config.dropout,
+                "backbone_dropout": backbone_dropout},
         weights=weights, stride=16, classes=classes, dtype="float16", extra=extra,
         metadata={"description": "VGG16-MSROI (Prakash et al., DCC 2017) trained by msroi train",
                   "training": asdict(config),
