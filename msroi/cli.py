@@ -304,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dropout", type=float)
     p.add_argument("--num-classes", dest="num_classes", type=int)
     p.add_argument("--checkpoint-every", dest="checkpoint_every", type=int)
+    p.add_argument("--init-from", dest="init_from", help="start from this preset's weights (e.g. an earlier run's preset/)")
     p.add_argument("--distill-from", dest="distill_from", help="teacher preset, e.g. mobilenet_v2")
     p.add_argument("--temperature", type=float)
     p.add_argument("--label-weight", dest="label_weight", type=float)

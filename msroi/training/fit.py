@@ -40,6 +40,7 @@ class TrainConfig:
     backbone_dropout: bool | None = None  # default: only when the backbone is trained
     num_classes: int | None = None
     checkpoint_every: int = 1
+    init_from: str | None = None  # a preset (e.g. an earlier run's) to start the network from
     distill_from: str | None = None
     temperature: float = 4.0
     label_weight: float | None = None
@@ -114,7 +115,7 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
 
     from msroi import zoo
     from msroi.nn.vgg16_msroi import BACKBONE_LAYERS
-    from msroi.nn.weights import model_weights
+    from msroi.nn.weights import assign_weights, model_weights
     from msroi.training.data import check_files, holdout_split, load_samples, make_dataset
     from msroi.training.trainer import Trainer
 
@@ -154,6 +155,11 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
                             else config.backbone_dropout)
         network = zoo.vgg16_msroi_from_imagenet(num_classes=num_classes, dropout=config.dropout,
                                                 backbone_dropout=backbone_dropout)
+        if config.init_from:
+            preset, start = zoo.read_preset_weights(config.init_from)
+            if preset.get("backbone_preset"):
+                start = {**zoo.read_preset_weights(preset["backbone_preset"])[1], **start}
+            assign_weights(network, start, strict=False)
         if config.freeze_backbone:
             for layer_name in BACKBONE_LAYERS:
                 network.get_layer(layer_name).trainable = False
