@@ -149,10 +149,26 @@ def test_distillation_lowers_the_kl_to_the_teacher(tmp_path):
                                distill_from="mobilenet_v2", image_size=64, batch_size=4,
                                epochs=6, holdout_per_class=4, recipe="modern", learning_rate=1e-4,
                                map_weight=0.5, dropout=0.0), verbose=0)
-    kl, val_kl = result.history["kl"], result.history["val_kl"]
-    # Validation KL (fixed centre crops) falls steadily; training KL (random crops) is noisy.
-    assert val_kl[-1] < val_kl[0] and min(kl[1:]) < kl[0]
-    assert result.history["map_loss"][0] > 0
+    # KL to the teacher (T = 4) on the training photos themselves, centre-resized, for the
+    # untrained student (same seed and initialisation) and for the distilled preset.
+    from msroi import zoo
+    from msroi.nn.classifier import Classifier
+
+    photos = np.stack([np.asarray(Image.open(p), np.float32) / 255 for p in sorted(folder.glob("*.png"))])
+    teacher = zoo.load_model("mobilenet_v2")
+    keras.utils.set_random_seed(0)
+    untrained = Classifier(zoo.vgg16_msroi_from_imagenet(num_classes=1000, dropout=0.0,
+                                                         backbone_dropout=False), stride=16)
+    trained = zoo.load_model(result.preset)
+
+    def kl_to_teacher(student):
+        t = teacher.model(photos, training=False)["logits"].numpy() / 4
+        s_ = student.model(photos, training=False)["logits"].numpy() / 4
+        p = np.exp(t - t.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)
+        log_q = s_ - s_.max(1, keepdims=True); log_q -= np.log(np.exp(log_q).sum(1, keepdims=True))
+        return float((p * (np.log(p + 1e-12) - log_q)).sum(1).mean())
+
+    assert kl_to_teacher(trained) < kl_to_teacher(untrained)
     preset = json.loads((Path(result.preset) / "config.json").read_text())
     assert preset["config"]["num_classes"] == 1000
 

@@ -152,7 +152,7 @@ def make_dataset(samples: Samples, *, training: bool, image_size: int = 224,
         (np.array(samples.paths, dtype=object).astype(str), np.array(samples.labels, np.int32)))
     if training:
         dataset = dataset.shuffle(len(samples), seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.map(load, num_parallel_calls=autotune, deterministic=not training)
+    dataset = dataset.map(load, num_parallel_calls=autotune, deterministic=True)  # seeded runs repeat
     dataset = dataset.ignore_errors()
     if repeat:
         dataset = dataset.repeat()
