@@ -241,8 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
         "size limit: q50 = no larger than the standard JPEG at quality 50 (default), "
         "30000 or 30kB = bytes, 0.5bpp = bits per pixel"))
     p.add_argument("--method", choices=sorted(CODECS), default=DEFAULT_METHOD, help=(
-        f"aq = per-block semantic quantisation in one JPEG (default); paper = the paper's "
-        f"mix of JPEG qualities"))
+        "aq = per-block semantic quantisation in one JPEG (default); paper = the paper's "
+        "mix of JPEG qualities"))
     p.add_argument("--mode", choices=sorted(MODES), default="balanced",
                    help="method aq: balanced (default) or objects (objects first, background much coarser)")
     p.add_argument("--baseline", action="store_true",

@@ -1,4 +1,4 @@
-"""Shared fixtures: small photos from installed packages (never ../shared) and helpers."""
+"""Shared fixtures: small photos from installed packages (never the benchmark folders) and helpers."""
 
 from __future__ import annotations
 

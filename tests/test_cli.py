@@ -1,5 +1,4 @@
 import io as _io
-from pathlib import Path
 
 import numpy as np
 import pytest
