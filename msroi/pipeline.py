@@ -92,7 +92,7 @@ def compress(
 
 
 def compress_set(images: list[LoadedImage], total_bytes: int, *, model=None,
-                 method: str = DEFAULT_METHOD, qualities=range(10, 96, 5),
+                 method: str = DEFAULT_METHOD, qualities=(2, 4, 6, 8, *range(10, 96, 5)),
                  codec_options: dict[str, Any] | None = None, keep_metadata: bool = True,
                  progress: bool = True, map_method: str = DEFAULT_MAP_METHOD,
                  **map_options) -> list[CompressResult]:
