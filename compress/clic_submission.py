@@ -42,6 +42,7 @@ def main(argv=None) -> int:
     from msroi import io, pipeline
     from msroi.errors import MsroiError
     from msroi.jpeg.standard import decode
+    from msroi.rate import Budget
     from msroi.metrics import (bits_per_pixel, dataset_psnr, multiscale_structural_similarity,
                                pixel_weighted_mean)
 
@@ -52,7 +53,7 @@ def main(argv=None) -> int:
     try:
         images = [io.load_image(f) for f in files]
         pixels = sum(i.pixels.shape[0] * i.pixels.shape[1] for i in images)
-        total = int(args.total_bpp * pixels / 8)
+        total = Budget(bpp=args.total_bpp).total_bytes([i.pixels for i in images])
         results = pipeline.compress_set(images, total, method=args.method, keep_metadata=False,
                                         progress=not args.quiet)
     except MsroiError as exc:

@@ -119,12 +119,8 @@ def _compress_to_total(pairs, args, codec_options):
             report.failed.append((str(src), str(exc)))
     if not loaded:
         return report
-    text = args.total_budget.strip().lower()
     pixels = sum(l.pixels.shape[0] * l.pixels.shape[1] for l in loaded)
-    total = (int(float(text[:-3]) * pixels / 8) if text.endswith("bpp")
-             else pipeline.as_budget(text).max_bytes)
-    if total is None:
-        raise MsroiError(f"--total-budget takes bytes or bpp, not '{args.total_budget}'")
+    total = pipeline.as_budget(args.total_budget).total_bytes([l.pixels for l in loaded])
     results = pipeline.compress_set(loaded, total, model=args.model, method=args.method,
                                     codec_options=codec_options,
                                     keep_metadata=not args.strip_metadata,
@@ -189,9 +185,7 @@ def cmd_train(args) -> int:
 
     overrides = {k: v for k, v in vars(args).items() if k in TrainConfig.__dataclass_fields__}
     if args.config:
-        config = TrainConfig.from_json(args.config, **{k: v for k, v in overrides.items()
-                                                        if v is not None and k != "data"},
-                                       **({"data": args.data} if args.data else {}))
+        config = TrainConfig.from_json(args.config, **overrides)  # flags given win
     else:
         if not args.data:
             raise MsroiError("msroi train needs DATA (a class-folder tree or a CSV manifest) or --config")
@@ -250,8 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mixing-model", type=int, choices=MIXING_MODELS, default=6,
                    help="method paper: the paper's mixing model (default 6)")
     p.add_argument("--total-budget", help=(
-        "folder: one budget for all images together (CLIC style), e.g. 0.15bpp or 2MB; "
-        "bytes go where they lower the set's error most"))
+        "folder: one budget for all images together (CLIC style), e.g. 0.15bpp, 2MB, or q50 "
+        "(the standard JPEGs' total); bytes go where they lower the set's error most"))
     p.add_argument("--map", help="use this map (grey image) instead of computing one")
     p.add_argument("--strip-metadata", action="store_true", help="do not copy EXIF and ICC")
     p.add_argument("-q", "--quiet", action="store_true")

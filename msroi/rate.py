@@ -66,6 +66,14 @@ class Budget:
             return int(self.bpp * image.shape[0] * image.shape[1] / 8)
         return len(encode_pillow(image, self.jpeg_quality, exif=exif, icc_profile=icc_profile))
 
+    def total_bytes(self, images: list[np.ndarray]) -> int:
+        """The byte limit for a set of images together: ``max_bytes`` as it is, ``bpp``
+        over all their pixels, or the summed sizes of their standard JPEGs at
+        ``jpeg_quality``."""
+        if self.max_bytes is not None:
+            return int(self.max_bytes)
+        return sum(self.target_bytes(image) for image in images)
+
     def __str__(self) -> str:
         if self.max_bytes is not None:
             return f"{self.max_bytes} bytes"

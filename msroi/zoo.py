@@ -85,9 +85,17 @@ def read_preset(name: str | os.PathLike, *, verify: bool = True) -> dict:
 
 
 def read_preset_weights(name: str | os.PathLike, *, verify: bool = True) -> tuple[dict, LayerWeights]:
-    """Config and {layer: weights} of a Keras preset, files checked as :func:`read_preset`."""
+    """Config and {layer: weights} of a Keras preset, files checked as :func:`read_preset`.
+
+    Presets trained with a frozen backbone store only their own layers and name the
+    backbone's preset (``backbone_preset``); its layers are merged in here.
+    """
     config = read_preset(name, verify=verify)
-    return config, read_weights(Path(config["directory"]) / f for f in config["weights"])
+    weights = read_weights(Path(config["directory"]) / f for f in config["weights"])
+    if config.get("backbone_preset"):
+        _, backbone = read_preset_weights(config["backbone_preset"], verify=verify)
+        weights = {**backbone, **weights}
+    return config, weights
 
 
 def build(architecture: str, config: Mapping) -> keras.Model:
@@ -104,10 +112,6 @@ def load_model(name: str | os.PathLike = DEFAULT_MAP_MODEL) -> Classifier:
     if config.get("kind") != "classifier":
         raise ModelError(f"model '{name}' is a {config.get('kind')}, not a classifier with class maps")
     model = build(config["architecture"], config["config"])
-    if config.get("backbone_preset"):
-        # Presets trained with a frozen backbone store only their own layers.
-        _, backbone = read_preset_weights(config["backbone_preset"])
-        weights = {**backbone, **weights}
     assign_weights(model, weights)
     classes = None
     if config.get("classes"):

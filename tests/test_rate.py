@@ -63,3 +63,11 @@ def test_impossible_budget_is_a_clear_error(cat):
     importance = np.ones(cat.shape[:2], np.float32)
     with pytest.raises(BudgetError, match="budget of 200 bytes cannot be met"):
         compress_to_budget(PaperCodec(), cat, importance, Budget(max_bytes=200))
+
+
+def test_set_budgets(cat, astronaut):
+    images = [cat, astronaut]
+    assert Budget(max_bytes=5000).total_bytes(images) == 5000
+    pixels = sum(i.shape[0] * i.shape[1] for i in images)
+    assert abs(Budget(bpp=0.5).total_bytes(images) - 0.5 * pixels / 8) <= 2
+    assert Budget(jpeg_quality=50).total_bytes(images) == sum(len(encode_pillow(i, 50)) for i in images)

@@ -156,10 +156,7 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
         network = zoo.vgg16_msroi_from_imagenet(num_classes=num_classes, dropout=config.dropout,
                                                 backbone_dropout=backbone_dropout)
         if config.init_from:
-            preset, start = zoo.read_preset_weights(config.init_from)
-            if preset.get("backbone_preset"):
-                start = {**zoo.read_preset_weights(preset["backbone_preset"])[1], **start}
-            assign_weights(network, start, strict=False)
+            assign_weights(network, zoo.read_preset_weights(config.init_from)[1], strict=False)
         if config.freeze_backbone:
             for layer_name in BACKBONE_LAYERS:
                 network.get_layer(layer_name).trainable = False
