@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from msroi.baselines import MAP_BASELINES
+from msroi.errors import BudgetError
 from msroi.io import read_image
 from msroi.jpeg import CODECS
 from msroi.jpeg.codec import Codec
@@ -128,7 +129,7 @@ def evaluate(files: list[Path], *, map_maker: Callable[[np.ndarray], np.ndarray]
                 try:
                     result = compress_to_budget(codec, pixels, importance,
                                                 Budget(max_bytes=len(anchor)))
-                except Exception:  # a budget below a codec's reach: no point on its curve
+                except BudgetError:  # a budget below a codec's reach: no point on its curve
                     continue
                 curve_rows.append({**base, "method": name, "point": q,
                                    **_measure(pixels, mask, result.data, protocol, ())})
