@@ -18,6 +18,7 @@ from typing import Sequence
 from PIL import Image
 
 from msroi.errors import MsroiError
+from msroi.maps import MAP_METHODS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,8 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-output_directory", "--output-directory", default="output")
     parser.add_argument("-model", "--model", default=None, help="map model preset (default: the default)")
     parser.add_argument("-top_k", "--top-k", type=int, default=5)
-    parser.add_argument("-method", "--method", choices=("energy", "cam"), default="energy",
-                        help="energy (default) or cam (the paper's class activation maps)")
+    parser.add_argument("-method", "--method", choices=MAP_METHODS, default=None,
+                        help="fused (default for the shipped model), energy, or cam (the "
+                             "paper's class activation maps); see 'msroi map --help'")
     args = parser.parse_args(argv)
 
     from msroi import io, maps

@@ -22,17 +22,37 @@ from msroi.judge import Judge
 from msroi.metrics import map_auc, mass_inside
 
 
+def _fused_from(classifier, cues: tuple[str, ...], *, top_k: int = maps.DEFAULT_TOP_K):
+    """The fused recipe (msroi.maps) restricted to some of its cues: for ablations."""
+    def make(image):
+        network_input = maps._network_input(image, maps.DEFAULT_WORKING_SIZE, classifier.stride)
+        made = classifier.cues(network_input, top_k=top_k)
+        fused = np.ones(image.shape[:2], np.float32)
+        for name in cues:
+            fused *= maps.CUE_FLOOR + maps.normalize(maps.upsample(made[name][0], image.shape[:2]))
+        return maps.normalize(maps.refine_edges(fused, image))
+    return make
+
+
 def variants(classifier) -> dict:
-    """name -> function(RGB uint8) -> float32 map. The first ones are ablations of the
-    default ("energy") recipe."""
+    """name -> function(RGB uint8) -> float32 map: the default ("fused") recipe and its
+    ablations, the earlier "energy" recipe and its ablations, the paper's CAMs, baselines."""
     out = {
+        "fused (default: energy x gradient x detail + edges)": partial(maps.generate_map, model=classifier),
+        "fused, no edges": partial(maps.generate_map, model=classifier, edges=False),
+        "fused, top-1 class gradient": partial(maps.generate_map, model=classifier, top_k=1),
+        "fused without detail": _fused_from(classifier, ("energy", "gradient")),
+        "fused without gradient": _fused_from(classifier, ("energy", "detail")),
+        "fused without energy": _fused_from(classifier, ("gradient", "detail")),
+        "gradient x activation alone": _fused_from(classifier, ("gradient",)),
         "cam top-5 (paper ranking)": partial(maps.generate_map, model=classifier, method="cam"),
         "cam top-5 (sum)": partial(maps.generate_map, model=classifier, method="cam", combine="sum"),
-        "energy 1 scale, no edges": partial(maps.generate_map, model=classifier, scales=(1.0,),
-                                            edges=False),
-        "energy 2 scales, no edges": partial(maps.generate_map, model=classifier, edges=False),
-        "energy (default: 2 scales + edges)": partial(maps.generate_map, model=classifier),
-        "energy 3 scales + edges": partial(maps.generate_map, model=classifier,
+        "energy 1 scale, no edges": partial(maps.generate_map, model=classifier, method="energy",
+                                            scales=(1.0,), edges=False),
+        "energy 2 scales, no edges": partial(maps.generate_map, model=classifier, method="energy",
+                                             edges=False),
+        "energy (2 scales + edges)": partial(maps.generate_map, model=classifier, method="energy"),
+        "energy 3 scales + edges": partial(maps.generate_map, model=classifier, method="energy",
                                            scales=(0.85, 1.15, 1.4)),
     }
     out.update({f"baseline: {name}": f for name, f in MAP_BASELINES.items()})

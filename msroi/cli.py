@@ -18,13 +18,15 @@ from msroi.errors import MsroiError
 
 
 def _add_map_options(parser: argparse.ArgumentParser) -> None:
-    from msroi.maps import COMBINERS, DEFAULT_METHOD, DEFAULT_TOP_K, DEFAULT_WORKING_SIZE, MAP_METHODS
+    from msroi.maps import COMBINERS, DEFAULT_TOP_K, DEFAULT_WORKING_SIZE, MAP_METHODS
 
     parser.add_argument("--model", help="map model preset or folder (default: the default "
                         "map model; see 'msroi models')")
-    parser.add_argument("--map-method", choices=MAP_METHODS, default=DEFAULT_METHOD, help=(
-        "energy = multi-scale feature energy snapped to edges (default, best against the "
-        "independent judge); cam = the paper's top-k class activation maps"))
+    parser.add_argument("--map-method", choices=MAP_METHODS, default=None, help=(
+        "fused = feature energy x top-k class gradient x finer-layer energy, snapped to edges "
+        "(default where the model names cue layers, as the shipped one does: best against the "
+        "independent judge); energy = two-scale feature energy snapped to edges (default "
+        "otherwise); cam = the paper's top-k class activation maps"))
     parser.add_argument("--top-k", type=int, default=DEFAULT_TOP_K,
                         help=f"classes combined into the map (default {DEFAULT_TOP_K})")
     parser.add_argument("--combine", choices=sorted(COMBINERS), default="paper",

@@ -12,7 +12,6 @@ from msroi.importance import check_map
 from msroi.io import LoadedImage, load_image
 from msroi.jpeg import CODECS
 from msroi.jpeg.codec import CompressResult
-from msroi.maps import DEFAULT_METHOD as DEFAULT_MAP_METHOD
 from msroi.maps import DEFAULT_TOP_K, DEFAULT_WORKING_SIZE, semantic_map
 from msroi.nn.classifier import Classifier
 from msroi.rate import DEFAULT_REFERENCE_QUALITY, Budget, compress_to_budget
@@ -42,7 +41,7 @@ def compress(
     model: Classifier | str | None = None,
     method: str = DEFAULT_METHOD,
     budget: Budget | int | float | str | None = None,
-    map_method: str = DEFAULT_MAP_METHOD,
+    map_method: str | None = None,
     top_k: int = DEFAULT_TOP_K,
     combine: str = "paper",
     working_size: int | None = DEFAULT_WORKING_SIZE,
@@ -94,7 +93,7 @@ def compress(
 def compress_set(images: list[LoadedImage], total_bytes: int, *, model=None,
                  method: str = DEFAULT_METHOD, qualities=(2, 4, 6, 8, *range(10, 96, 5)),
                  codec_options: dict[str, Any] | None = None, keep_metadata: bool = True,
-                 progress: bool = True, map_method: str = DEFAULT_MAP_METHOD,
+                 progress: bool = True, map_method: str | None = None,
                  **map_options) -> list[CompressResult]:
     """Compresses a set of images to at most ``total_bytes`` together (CLIC's low-rate
     rule), spending the bytes where they lower the set's total squared error most

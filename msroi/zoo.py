@@ -118,7 +118,7 @@ def load_model(name: str | os.PathLike = DEFAULT_MAP_MODEL) -> Classifier:
         classes = _read_json(Path(config["directory"]) / config["classes"])
         classes = [c["name"] if isinstance(c, dict) else c for c in classes]
     return Classifier(model, classes=classes, stride=config["stride"], name=str(name),
-                      info=config)
+                      info=config, cue_layers=config.get("map", {}).get("cue_layers"))
 
 
 def vgg16_msroi_from_imagenet(**kwargs) -> keras.Model:

@@ -40,12 +40,14 @@ def test_map_has_the_exact_image_size_and_range(classifier, shape):
     assert probabilities == sorted(probabilities, reverse=True)
 
 
-def test_new_image_shapes_do_not_retrace(classifier, cat, astronaut):
-    maps.semantic_map(cat, classifier)
-    before = classifier._forward.experimental_get_tracing_count()
+@pytest.mark.parametrize("method,function", [("energy", "_forward"), ("fused", "_cues")])
+def test_new_image_shapes_do_not_retrace(classifier, cat, astronaut, method, function):
+    maps.semantic_map(cat, classifier, method=method)
+    traced = getattr(classifier, function)
+    before = traced.experimental_get_tracing_count()
     for image in (astronaut, cat[:100], cat[:, :77], np.zeros((500, 90, 3), np.uint8)):
-        maps.semantic_map(image, classifier)
-    assert classifier._forward.experimental_get_tracing_count() == before == 1
+        maps.semantic_map(image, classifier, method=method, top_k=int(image.shape[1]) % 5 + 1)
+    assert traced.experimental_get_tracing_count() == before == 1
 
 
 def test_working_shape_keeps_aspect_in_stride_multiples():
@@ -85,8 +87,8 @@ def test_normalize_and_overlay(cat):
         maps.overlay(cat, ramp[:10])
 
 
-@pytest.mark.parametrize("method", ["energy", "cam"])
-def test_both_map_methods_rank_the_object_first(classifier, method):
+@pytest.mark.parametrize("method", ["fused", "energy", "cam"])
+def test_every_map_method_ranks_the_object_first(classifier, method):
     from msroi.metrics import map_auc
 
     scene, mask = _scene(180, 280)
@@ -107,3 +109,28 @@ def test_refine_edges_follows_the_photo():
     # the map jumps where the photo has its edge (coarse: +0.04 per pixel there)
     jump = refined[:, 32].mean() - refined[:, 31].mean()
     assert jump > 3 * (coarse[:, 32].mean() - coarse[:, 31].mean())
+
+
+def test_fused_is_the_default_only_for_models_with_cue_layers(classifier, cat):
+    from msroi.nn.classifier import Classifier
+
+    assert maps.semantic_map(cat, classifier).method == "fused"
+    bare = Classifier(classifier.model, classes=classifier.classes, stride=32, name="bare")
+    assert maps.semantic_map(cat, bare).method == "energy"
+    with pytest.raises(ValueError, match="names no cue layers"):
+        maps.semantic_map(cat, bare, method="fused")
+
+
+def test_fused_cues_come_from_the_named_layers(classifier, cat):
+    network_input = np.asarray(Image.fromarray(cat).resize((224, 160)), np.float32)[None] / 255
+    cues = classifier.cues(network_input, top_k=5)
+    assert cues["energy"].shape == cues["gradient"].shape == (1, 5, 7)  # stride 32
+    assert cues["detail"].shape == (1, 10, 14)  # stride 16
+    features, probabilities = classifier.predict(network_input)
+    np.testing.assert_allclose(cues["energy"], np.linalg.norm(features, axis=-1), rtol=1e-5)
+    np.testing.assert_allclose(cues["probabilities"], probabilities, atol=1e-6)
+    assert cues["gradient"].min() >= 0 and cues["gradient"].max() > 0
+    # another class's evidence moves the gradient cue but not the class-agnostic ones
+    single = classifier.cues(network_input, top_k=1)
+    assert not np.allclose(single["gradient"], cues["gradient"])
+    np.testing.assert_allclose(single["detail"], cues["detail"], rtol=1e-6)

@@ -97,7 +97,10 @@ def main(argv=None) -> None:
         args.out, name="mobilenet_v2", kind="classifier", architecture="mobilenet_v2",
         config={"num_classes": 1000, "dropout": 0.2}, weights=model_weights(model),
         stride=32, classes=classes,
-        extra={"map": {"working_size": 224}},
+        extra={"map": {"working_size": 224,
+                        # the fused map's cues (msroi.maps): stride 32 and stride 16
+                        "cue_layers": {"gradient": "features_16_add",
+                                       "detail": "features_14_expand_relu6"}}},
         metadata={
             "description": "MobileNetV2 1.0, ImageNet-1k classifier (top-1 71.88% per "
                            "torchvision), ported from PyTorch to Keras 3",

@@ -4,11 +4,15 @@ Wraps a Keras model whose outputs are ``features`` (B, h, w, C) and ``logits`` (
 whose last layer ``classifier`` is a dense layer C -> N applied after global average
 pooling. For such networks the class activation map of class k (Zhou et al., 2016) is
 ``features @ kernel[:, k]``: exact, because pooling and the dense layer are both linear.
+
+Networks whose preset names two inner layers (``cue_layers``) also give the cues of the
+fused map (:meth:`Classifier.cues`): the gradient x activation of the top classes' evidence
+at one layer and the activation energy of a finer layer, from one forward/backward pass.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import keras
 import numpy as np
@@ -20,12 +24,16 @@ class Classifier:
 
     ``model``: a Keras model taking RGB float32 in [0, 1], (B, H, W, 3), returning
     ``{"features", "logits"}``. ``classes``: N class names, or None. ``stride``: input
-    pixels per feature cell.
+    pixels per feature cell. ``cue_layers``: ``{"gradient": layer name, "detail": layer
+    name}`` for :meth:`cues`, or None.
     """
 
     def __init__(self, model: keras.Model, *, classes: Sequence[str] | None = None,
-                 stride: int, name: str | None = None, info: dict | None = None):
+                 stride: int, name: str | None = None, info: dict | None = None,
+                 cue_layers: Mapping[str, str] | None = None):
         self.model = model
+        self.cue_layers = dict(cue_layers) if cue_layers else None
+        self._cues = None
         self.classes = list(classes) if classes is not None else None
         self.stride = int(stride)
         self.name = name or model.name
@@ -51,6 +59,49 @@ class Classifier:
             raise ValueError(f"expected images of shape (B, H, W, 3), got {images.shape}")
         features, probabilities = self._forward(tf.convert_to_tensor(images))
         return features.numpy(), probabilities.numpy()
+
+    def cues(self, images: np.ndarray, *, top_k: int = 5) -> dict[str, np.ndarray]:
+        """The fused map's cues for RGB [0, 1] images (B, H, W, 3), one forward/backward pass.
+
+        Returns float32 arrays: ``energy`` (B, h, w), the L2 norm over channels of the last
+        features; ``gradient`` (B, h', w'), sum over channels of |activation x d evidence /
+        d activation| at the ``gradient`` layer, where the evidence is the top-k classes'
+        logits weighted by their probabilities; ``detail`` (B, h'', w''), the L2 norm over
+        channels at the ``detail`` layer; ``probabilities`` (B, N).
+        """
+        if not self.cue_layers:
+            raise ValueError(f"model '{self.name}' names no cue layers; use the energy or cam map")
+        images = np.asarray(images, dtype=np.float32)
+        if images.ndim != 4 or images.shape[-1] != 3:
+            raise ValueError(f"expected images of shape (B, H, W, 3), got {images.shape}")
+        if self._cues is None:
+            self._cues = self._build_cues()
+        out = self._cues(tf.convert_to_tensor(images), tf.constant(int(top_k)))
+        return {key: value.numpy() for key, value in out.items()}
+
+    def _build_cues(self):
+        inner = keras.Model(self.model.input, {
+            "gradient": self.model.get_layer(self.cue_layers["gradient"]).output,
+            "detail": self.model.get_layer(self.cue_layers["detail"]).output,
+            **self.model.output})
+
+        def run(images, top_k):
+            with tf.GradientTape() as tape:
+                out = inner(images, training=False)
+                logits = tf.cast(out["logits"], tf.float32)
+                probabilities = tf.nn.softmax(logits, axis=-1)
+                top_p, top_ids = tf.math.top_k(probabilities, k=top_k)
+                weights = tf.stop_gradient(top_p / tf.reduce_sum(top_p, axis=-1, keepdims=True))
+                evidence = tf.reduce_sum(tf.gather(logits, top_ids, batch_dims=1) * weights)
+            activation = out["gradient"]
+            grads = tape.gradient(evidence, activation)
+            return {"energy": tf.norm(tf.cast(out["features"], tf.float32), axis=-1),
+                    "gradient": tf.reduce_sum(tf.abs(activation * grads), axis=-1),
+                    "detail": tf.norm(tf.cast(out["detail"], tf.float32), axis=-1),
+                    "probabilities": probabilities}
+
+        return tf.function(run, input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32),
+                                                  tf.TensorSpec([], tf.int32)])
 
     @property
     def kernel(self) -> np.ndarray:
