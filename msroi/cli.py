@@ -302,6 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint-every", dest="checkpoint_every", type=int)
     p.add_argument("--init-from", dest="init_from", help="start from this preset's weights (e.g. an earlier run's preset/)")
     p.add_argument("--distill-from", dest="distill_from", help="teacher preset, e.g. mobilenet_v2")
+    p.add_argument("--cache-views", dest="cache_views", type=int,
+                   help="frozen backbone: run it (and the teacher) once on this many augmented "
+                        "views per photo and train the head on the cached features")
+    p.add_argument("--cache-dir", dest="cache_dir", help="where the feature cache lives (default OUT/cache)")
     p.add_argument("--temperature", type=float)
     p.add_argument("--label-weight", dest="label_weight", type=float)
     p.add_argument("--map-weight", dest="map_weight", type=float)

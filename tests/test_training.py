@@ -135,11 +135,11 @@ print("REPLICAS", result.replicas, "STEPS", result.optimizer_steps)
     assert "REPLICAS 2 STEPS 2" in done.stdout
 
 
-def test_distillation_lowers_the_kl_to_the_teacher(tmp_path):
-    # Unlabelled photos: crops of scikit-image pictures in one folder.
+def make_photos(root: Path) -> Path:
+    """Unlabelled photos: 16 crops of scikit-image pictures, 64 px, in one folder."""
     import skimage.data
 
-    folder = tmp_path / "photos" / "all"
+    folder = root / "all"
     folder.mkdir(parents=True)
     rng = np.random.default_rng(0)
     for n, name in enumerate(("chelsea", "astronaut", "coffee", "rocket")):
@@ -147,32 +147,86 @@ def test_distillation_lowers_the_kl_to_the_teacher(tmp_path):
         for i in range(4):
             y, x = rng.integers(0, rgb.shape[0] - 128), rng.integers(0, rgb.shape[1] - 128)
             Image.fromarray(rgb[y:y + 128, x:x + 128]).resize((64, 64)).save(folder / f"{n}{i}.png")
-    result = train(TrainConfig(data=str(tmp_path / "photos"), out=str(tmp_path / "run"),
-                               distill_from="mobilenet_v2", image_size=64, batch_size=4,
-                               epochs=6, holdout_per_class=4, recipe="modern", learning_rate=1e-4,
-                               map_weight=0.5, dropout=0.0), verbose=0)
-    # KL to the teacher (T = 4) on the training photos themselves, centre-resized, for the
-    # untrained student (same seed and initialisation) and for the distilled preset.
+    return root
+
+
+def distill_config(data: Path, out: Path, **overrides) -> TrainConfig:
+    values = dict(data=str(data), out=str(out), distill_from="mobilenet_v2", image_size=64,
+                  batch_size=4, epochs=6, holdout_per_class=4, recipe="modern", learning_rate=1e-4,
+                  map_weight=0.5, dropout=0.0)
+    values.update(overrides)
+    return TrainConfig(**values)
+
+
+def kl_to_teacher(student, photos: np.ndarray) -> float:
+    """Mean KL(teacher || student) at T = 4 on RGB [0, 1] photos (B, H, W, 3)."""
+    from msroi import zoo
+
+    t = zoo.load_model("mobilenet_v2").model(photos, training=False)["logits"].numpy() / 4
+    s_ = student.model(photos, training=False)["logits"].numpy() / 4
+    p = np.exp(t - t.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)
+    log_q = s_ - s_.max(1, keepdims=True); log_q -= np.log(np.exp(log_q).sum(1, keepdims=True))
+    return float((p * (np.log(p + 1e-12) - log_q)).sum(1).mean())
+
+
+def untrained_student():
+    """The student before training: same seed, same initialisation as the runs."""
     from msroi import zoo
     from msroi.nn.classifier import Classifier
 
-    photos = np.stack([np.asarray(Image.open(p), np.float32) / 255 for p in sorted(folder.glob("*.png"))])
-    teacher = zoo.load_model("mobilenet_v2")
     keras.utils.set_random_seed(0)
-    untrained = Classifier(zoo.vgg16_msroi_from_imagenet(num_classes=1000, dropout=0.0,
-                                                         backbone_dropout=False), stride=16)
-    trained = zoo.load_model(result.preset)
+    return Classifier(zoo.vgg16_msroi_from_imagenet(num_classes=1000, dropout=0.0,
+                                                    backbone_dropout=False), stride=16)
 
-    def kl_to_teacher(student):
-        t = teacher.model(photos, training=False)["logits"].numpy() / 4
-        s_ = student.model(photos, training=False)["logits"].numpy() / 4
-        p = np.exp(t - t.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)
-        log_q = s_ - s_.max(1, keepdims=True); log_q -= np.log(np.exp(log_q).sum(1, keepdims=True))
-        return float((p * (np.log(p + 1e-12) - log_q)).sum(1).mean())
 
-    assert kl_to_teacher(trained) < kl_to_teacher(untrained)
+def test_distillation_lowers_the_kl_to_the_teacher(tmp_path):
+    data = make_photos(tmp_path / "photos")
+    result = train(distill_config(data, tmp_path / "run"), verbose=0)
+    # KL to the teacher on the training photos themselves, centre-resized.
+    from msroi import zoo
+
+    photos = np.stack([np.asarray(Image.open(p), np.float32) / 255 for p in sorted((data / "all").glob("*.png"))])
+    assert kl_to_teacher(zoo.load_model(result.preset), photos) < kl_to_teacher(untrained_student(), photos)
     preset = json.loads((Path(result.preset) / "config.json").read_text())
     assert preset["config"]["num_classes"] == 1000
+
+
+def test_head_on_cached_features_equals_the_network():
+    from msroi import zoo
+    from msroi.nn.vgg16_msroi import vgg16_msroi_backbone, vgg16_msroi_head
+
+    network = zoo.vgg16_msroi_from_imagenet(num_classes=10, dropout=0.0)
+    images = np.random.default_rng(0).random((2, 64, 96, 3), dtype=np.float32)
+    whole = network(images, training=False)
+    parts = vgg16_msroi_head(network)(vgg16_msroi_backbone(network)(images, training=False), training=False)
+    for key in ("features", "logits"):
+        np.testing.assert_allclose(parts[key], whole[key], rtol=1e-4, atol=1e-4)
+
+
+def test_distillation_on_cached_features_lowers_the_kl_and_reuses_the_cache(tmp_path):
+    import h5py
+
+    from msroi import zoo
+
+    data = make_photos(tmp_path / "photos")
+    cache = tmp_path / "cache"
+    result = train(distill_config(data, tmp_path / "run", cache_views=2, cache_dir=str(cache)), verbose=0)
+    with h5py.File(cache / "train.h5") as train_cache, h5py.File(cache / "val.h5") as val_cache:
+        # 12 training photos x 2 views, 4 held out x 1 view; 64 px -> 4x4 conv5_3 cells
+        assert train_cache["features"].shape == (24, 4, 4, 512)
+        assert val_cache["features"].shape == (4, 4, 4, 512)
+        assert train_cache["teacher_logits"].shape == (24, 1000) and train_cache["teacher_map"].shape == (24, 2, 2)
+    photos = np.stack([np.asarray(Image.open(p), np.float32) / 255 for p in sorted((data / "all").glob("*.png"))])
+    assert kl_to_teacher(zoo.load_model(result.preset), photos) < kl_to_teacher(untrained_student(), photos)
+    # the same recipe reuses the cache; another one (3 views) rebuilds it
+    built = (cache / "train.h5").stat().st_mtime_ns
+    train(distill_config(data, tmp_path / "again", cache_views=2, cache_dir=str(cache), epochs=1), verbose=0)
+    assert (cache / "train.h5").stat().st_mtime_ns == built
+    train(distill_config(data, tmp_path / "more", cache_views=3, cache_dir=str(cache), epochs=1), verbose=0)
+    with h5py.File(cache / "train.h5") as train_cache:
+        assert len(train_cache["features"]) == 36
+    with pytest.raises(MsroiError, match="frozen backbone"):
+        train(distill_config(data, tmp_path / "bad", cache_views=2, freeze_backbone=False), verbose=0)
 
 
 def test_train_cli_with_config_file(tmp_path, capsys):

@@ -75,3 +75,27 @@ def vgg16_features(*, name: str = "vgg16_imagenet") -> keras.Model:
     inputs = keras.Input((None, None, 3), name="image")
     x = vgg16_backbone(caffe_vgg_normalization()(inputs))
     return keras.Model(inputs, {"features": x}, name=name)
+
+
+#: The head's layers from conv5_3 to the class-activation features, in order.
+HEAD_LAYERS = ("conv6_1", "conv6_1_dropout", "depth", "depth_dropout", "conv6")
+
+
+def vgg16_msroi_head(network: keras.Model) -> keras.Model:
+    """The head of a built VGG16-MSROI as a model on conv5_3 features (B, h, w, 512),
+    returning ``{"features", "logits"}``. It shares the network's layers: training one
+    trains the other (frozen-backbone training on cached features)."""
+    inputs = keras.Input((None, None, network.get_layer("block5_conv3").filters), name="conv5_3")
+    features = inputs
+    for name in HEAD_LAYERS:
+        features = network.get_layer(name)(features)
+    pooled = network.get_layer("gap")(network.get_layer("conv6_dropout")(features))
+    logits = network.get_layer("classifier")(pooled)
+    return keras.Model(inputs, {"features": features, "logits": logits}, name=f"{network.name}_head")
+
+
+def vgg16_msroi_backbone(network: keras.Model) -> keras.Model:
+    """The backbone of a built VGG16-MSROI: RGB [0, 1] (B, H, W, 3) -> conv5_3 features
+    (B, H/16, W/16, 512), sharing the network's layers."""
+    return keras.Model(network.input, network.get_layer("block5_conv3").output,
+                       name=f"{network.name}_backbone")

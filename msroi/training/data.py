@@ -117,12 +117,14 @@ def holdout_split(samples: Samples, per_class: int = 10) -> tuple[Samples, Sampl
 
 
 def make_dataset(samples: Samples, *, training: bool, image_size: int = 224,
-                 batch_size: int = 32, seed: int = 0, repeat: bool = False):
+                 batch_size: int = 32, seed: int = 0, repeat: bool = False,
+                 drop_remainder: bool | None = None):
     """tf.data pipeline of (RGB float32 [0, 1] (B, S, S, 3), label int32 (B,)).
 
     Parallel decode; training: random resized crop (8-100% of the area, aspect 3/4..4/3)
     and horizontal flip; validation: shorter side to S*256/224, centre crop. Files that
     still fail to decode (after :func:`check_files`) are dropped, never crashing a run.
+    A last partial batch is dropped when training unless ``drop_remainder`` says otherwise.
     """
     import tensorflow as tf
 
@@ -156,4 +158,5 @@ def make_dataset(samples: Samples, *, training: bool, image_size: int = 224,
     dataset = dataset.ignore_errors()
     if repeat:
         dataset = dataset.repeat()
-    return dataset.batch(batch_size, drop_remainder=training).prefetch(autotune)
+    drop = training if drop_remainder is None else drop_remainder
+    return dataset.batch(batch_size, drop_remainder=drop).prefetch(autotune)

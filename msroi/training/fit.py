@@ -41,6 +41,8 @@ class TrainConfig:
     num_classes: int | None = None
     checkpoint_every: int = 1
     init_from: str | None = None  # a preset (e.g. an earlier run's) to start the network from
+    cache_views: int = 0  # frozen backbone: > 0 trains the head on cached features of this many augmented views per photo
+    cache_dir: str | None = None  # default <out>/cache
     distill_from: str | None = None
     temperature: float = 4.0
     label_weight: float | None = None
@@ -114,8 +116,9 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
     import tensorflow as tf
 
     from msroi import zoo
-    from msroi.nn.vgg16_msroi import BACKBONE_LAYERS
+    from msroi.nn.vgg16_msroi import BACKBONE_LAYERS, vgg16_msroi_backbone, vgg16_msroi_head
     from msroi.nn.weights import assign_weights, model_weights
+    from msroi.training.cache import build_cache, cached_dataset, read_cache
     from msroi.training.data import check_files, holdout_split, load_samples, make_dataset
     from msroi.training.trainer import Trainer
 
@@ -124,6 +127,8 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
     recipe = dict(RECIPES[config.recipe])
     if config.learning_rate is not None:
         recipe["learning_rate"] = config.learning_rate
+    if config.cache_views and not config.freeze_backbone:
+        raise MsroiError("cache_views needs a frozen backbone: a trained one changes its features")
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
@@ -160,6 +165,8 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
         if config.freeze_backbone:
             for layer_name in BACKBONE_LAYERS:
                 network.get_layer(layer_name).trainable = False
+        # With a feature cache the trained model is the head; its layers are the network's.
+        trained = vgg16_msroi_head(network) if config.cache_views else network
         schedule = recipe["learning_rate"]
         steps = config.steps_per_epoch or max(1, len(train_samples) // config.batch_size)
         if recipe["cosine"]:
@@ -167,21 +174,37 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
                 recipe["learning_rate"], decay_steps=steps * config.epochs)
         optimizer = keras.optimizers.Adam(learning_rate=schedule, epsilon=recipe["epsilon"],
                                           weight_decay=recipe["weight_decay"])
-        model = Trainer(network, teacher=teacher.model if teacher else None,
+        model = Trainer(trained, teacher=teacher.model if teacher and not config.cache_views else None,
                         temperature=config.temperature, label_weight=label_weight,
                         map_weight=config.map_weight if teacher else 0.0,
                         label_smoothing=recipe["label_smoothing"],
                         backbone=BACKBONE_LAYERS, backbone_lr_scale=config.backbone_lr_scale)
         model.compile(optimizer=optimizer)
         # BackupAndRestore needs built weights and optimizer variables before fit().
-        model(tf.zeros((1, config.image_size, config.image_size, 3)))
-        optimizer.build(network.trainable_variables)
+        side = config.image_size // 16 if config.cache_views else config.image_size
+        model(tf.zeros((1, side, side, 512 if config.cache_views else 3)))
+        optimizer.build(trained.trainable_variables)
 
-    train_data = make_dataset(train_samples, training=True, image_size=config.image_size,
-                              batch_size=config.batch_size, seed=config.seed,
-                              repeat=config.steps_per_epoch is not None)
-    val_data = make_dataset(val_samples, training=False, image_size=config.image_size,
-                            batch_size=config.batch_size) if len(val_samples) else None
+    if config.cache_views:
+        cache_dir = Path(config.cache_dir or out / "cache")
+        common = dict(backbone=vgg16_msroi_backbone(network), teacher=teacher.model if teacher else None,
+                      image_size=config.image_size, batch_size=config.batch_size, seed=config.seed,
+                      backbone_name=zoo.VGG16_BACKBONE, teacher_name=config.distill_from or "",
+                      progress=verbose > 0)
+        train_data = cached_dataset(read_cache(build_cache(
+            cache_dir / "train.h5", train_samples, training=True, views=config.cache_views, **common)),
+            training=True, batch_size=config.batch_size, seed=config.seed)
+        val_data = cached_dataset(read_cache(build_cache(
+            cache_dir / "val.h5", val_samples, training=False, **common)),
+            training=False, batch_size=config.batch_size) if len(val_samples) else None
+        fit_steps = steps  # the cache repeats: an epoch is as many views as there are photos
+    else:
+        train_data = make_dataset(train_samples, training=True, image_size=config.image_size,
+                                  batch_size=config.batch_size, seed=config.seed,
+                                  repeat=config.steps_per_epoch is not None)
+        val_data = make_dataset(val_samples, training=False, image_size=config.image_size,
+                                batch_size=config.batch_size) if len(val_samples) else None
+        fit_steps = config.steps_per_epoch
     callbacks = list(callbacks or []) + [
         keras.callbacks.BackupAndRestore(str(out / "backup")),  # resume: weights + optimizer + epoch
         _save_every(out / "checkpoints", config.checkpoint_every, config.epochs),
@@ -189,7 +212,7 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
         keras.callbacks.TensorBoard(str(out / "tensorboard")),
     ]
     history = model.fit(train_data, validation_data=val_data, epochs=config.epochs,
-                        steps_per_epoch=config.steps_per_epoch, callbacks=callbacks,
+                        steps_per_epoch=fit_steps, callbacks=callbacks,
                         verbose=verbose)
 
     classes = [c if isinstance(c, dict) else {"index": i, "name": c} for i, c in enumerate(class_names)]

@@ -28,10 +28,26 @@ def combined_cam(features, kernel, class_ids, weights):
     return tf.einsum("bhwk,bk->bhw", cams, weights)
 
 
+def teacher_targets(teacher: keras.Model, images, top_k: int) -> dict:
+    """What the student learns from: the teacher's logits (B, N), its top-k class ids (B, K)
+    and renormalised probabilities (B, K), and its combined top-k map (B, h, w) in [0, 1]."""
+    out = teacher(images, training=False)
+    logits = tf.cast(out["logits"], tf.float32)
+    top_p, top_ids = tf.math.top_k(tf.nn.softmax(logits), k=top_k)
+    weights = top_p / tf.reduce_sum(top_p, axis=-1, keepdims=True)
+    cam = combined_cam(tf.cast(out["features"], tf.float32), teacher.get_layer("classifier").kernel,
+                       top_ids, weights)
+    return {"teacher_logits": logits, "teacher_ids": top_ids, "teacher_weights": weights,
+            "teacher_map": cam}
+
+
 class Trainer(keras.Model):
     """Wraps a network with ``features``/``logits`` outputs for ``fit``.
 
-    ``teacher``: a frozen Keras model with the same outputs (or None). ``label_weight``:
+    Batches are (inputs, labels) or (inputs, targets) with ``targets`` a dict holding
+    ``label`` and, precomputed (a feature cache), the :func:`teacher_targets`.
+    ``teacher``: a frozen Keras model with the same outputs (or None), run on the inputs
+    when the batch brings no teacher targets. ``label_weight``:
     weight of cross-entropy on labels (labels < 0 are ignored). ``backbone``: names of
     layers trained at ``backbone_lr_scale`` x the learning rate.
     """
@@ -69,7 +85,12 @@ class Trainer(keras.Model):
     def call(self, images, training=False):
         return self.network(images, training=training)["logits"]
 
-    def _compute_losses(self, images, labels, training):
+    def _compute_losses(self, images, targets, training):
+        labels, teacher = (targets["label"], targets) if isinstance(targets, dict) else (targets, None)
+        if teacher is not None and "teacher_logits" not in teacher:
+            teacher = None
+        if teacher is None and self.teacher is not None:
+            teacher = teacher_targets(self.teacher, images, self.map_top_k)
         out = self.network(images, training=training)
         logits = tf.cast(out["logits"], tf.float32)
         total = tf.constant(0.0)
@@ -83,9 +104,8 @@ class Trainer(keras.Model):
             weight = tf.cast(valid, tf.float32)
             total += self.label_weight * tf.reduce_sum(ce * weight) / tf.maximum(tf.reduce_sum(weight), 1.0)
         kl = map_loss = tf.constant(0.0)
-        if self.teacher is not None:
-            teacher_out = self.teacher(images, training=False)
-            teacher_logits = tf.cast(teacher_out["logits"], tf.float32)
+        if teacher is not None:
+            teacher_logits = tf.cast(teacher["teacher_logits"], tf.float32)
             t = self.temperature
             p_teacher = tf.nn.softmax(teacher_logits / t)
             log_p_student = tf.nn.log_softmax(logits / t)
@@ -93,19 +113,17 @@ class Trainer(keras.Model):
                 p_teacher * (tf.math.log(p_teacher + 1e-8) - log_p_student), axis=-1)) * t * t
             total += self.distill_weight * kl
             if self.map_weight > 0:
-                probabilities = tf.nn.softmax(teacher_logits)
-                top_p, top_ids = tf.math.top_k(probabilities, k=self.map_top_k)
-                weights = top_p / tf.reduce_sum(top_p, axis=-1, keepdims=True)
                 student_map = combined_cam(tf.cast(out["features"], tf.float32),
-                                           self.network.get_layer("classifier").kernel, top_ids, weights)
-                teacher_map = combined_cam(tf.cast(teacher_out["features"], tf.float32),
-                                           self.teacher.get_layer("classifier").kernel, top_ids, weights)
-                teacher_map = tf.image.resize(teacher_map[..., None], tf.shape(student_map)[1:3])[..., 0]
+                                           self.network.get_layer("classifier").kernel,
+                                           teacher["teacher_ids"], teacher["teacher_weights"])
+                teacher_map = tf.cast(teacher["teacher_map"], tf.float32)[..., None]
+                teacher_map = tf.image.resize(teacher_map, tf.shape(student_map)[1:3])[..., 0]
                 map_loss = tf.reduce_mean(tf.square(student_map - teacher_map))
                 total += self.map_weight * map_loss
         return total, kl, map_loss, logits
 
-    def _update_metrics(self, total, kl, map_loss, logits, labels):
+    def _update_metrics(self, total, kl, map_loss, logits, targets):
+        labels = targets["label"] if isinstance(targets, dict) else targets
         self.loss_tracker.update_state(total)
         self.kl_tracker.update_state(kl)
         self.map_tracker.update_state(map_loss)
