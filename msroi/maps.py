@@ -31,6 +31,12 @@ DEFAULT_METHOD = "fused"
 #: Floor of each cue in the fused product: a cue near zero damps, never vetoes, a region
 #: the other two cues agree on (0.25..1 all scored within 0.001 AUC).
 CUE_FLOOR = 0.5
+#: Calibration of the fused map: the product of three cues is peaked (on Kodak 41% of the
+#: area above 0.3, against 78% for the energy map the encoder's modes were tuned on), and
+#: raised to this power it spreads like an energy map. Monotone, so rankings (AUC) do not
+#: change; at equal bytes (Kodak, aq) it moved region PSNR +0.68 -> +0.75 dB and
+#: PSNR-HVS-M +0.30 -> +0.73 dB (README, "Maps").
+FUSED_EXPONENT = 0.35
 #: Working sizes of the energy map, as multiples of ``working_size``.
 ENERGY_SCALES = (1.0, 1.4)
 
@@ -140,8 +146,8 @@ def semantic_map(image: np.ndarray, model: "Classifier | str | None" = None, *,
     ``working_size``, each normalised to [0, 1] and multiplied as (CUE_FLOOR + cue): the
     last features' energy, the gradient x activation of the top-k classes' evidence at a
     stride-32 layer (class-driven) and the activation energy of a stride-16 layer (finer
-    outlines), so a region scores high where all three agree; needs a model with
-    ``cue_layers``. ``"energy"``: the L2 norm over channels of the last convolutional
+    outlines), so a region scores high where all three agree; the product is raised to
+    :data:`FUSED_EXPONENT` (calibration); needs a model with ``cue_layers``. ``"energy"``: the L2 norm over channels of the last convolutional
     features (class-agnostic: "the sum of all feature activations" of the paper's abstract)
     at two working sizes (1 and 1.4 x ``working_size``) fused. Both are snapped to the
     photo's edges by a guided filter (``edges=False`` skips it). ``"cam"``: the paper's class
@@ -170,7 +176,7 @@ def semantic_map(image: np.ndarray, model: "Classifier | str | None" = None, *,
         fused = np.ones((height, width), np.float32)
         for name in ("energy", "gradient", "detail"):
             fused *= CUE_FLOOR + normalize(upsample(cues[name][0], (height, width)))
-        roi = normalize(refine_edges(fused, image) if edges else fused)
+        roi = normalize(refine_edges(fused, image) if edges else fused) ** FUSED_EXPONENT
     else:
         features, probabilities = classifier.predict(network_input)
     top = np.argsort(-probabilities[0])[:k]

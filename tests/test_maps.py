@@ -21,11 +21,15 @@ def _scene(y0: int, x0: int, photo=skimage.data.chelsea):
 def test_map_puts_more_mass_on_the_object(classifier, y0, x0):
     scene, mask = _scene(y0, x0)
     made = maps.semantic_map(scene, classifier)
+    from msroi.metrics import map_auc
+
     assert made.classes[0][1] in ("Egyptian cat", "tabby", "tiger cat")
+    assert map_auc(made.map, mask) > 0.95  # measured 0.987-0.990
+    # the calibration (maps.FUSED_EXPONENT) flattens values, not rankings: measured 2.1x, 34%
     inside, outside = made.map[mask].mean(), made.map[~mask].mean()
-    assert inside > 2.5 * outside
+    assert inside > 1.8 * outside
     share = made.map[mask].sum() / made.map.sum()
-    assert share > 2 * mask.mean()  # 20% of the area holds more than 40% of the mass
+    assert share > 1.5 * mask.mean()  # 20% of the area holds more than 30% of the mass
 
 
 @pytest.mark.parametrize("shape", [(333, 517), (517, 333), (40, 41), (16, 900)])

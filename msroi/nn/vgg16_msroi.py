@@ -76,6 +76,9 @@ def vgg16_features(*, name: str = "vgg16_imagenet") -> keras.Model:
     x = vgg16_backbone(caffe_vgg_normalization()(inputs))
     return keras.Model(inputs, {"features": x}, name=name)
 
+#: Inner layers of the fused map's cues (msroi.maps): gradient x activation at conv5_3
+#: (stride 16), energy of conv4_3 (stride 8).
+CUE_LAYERS = {"gradient": "block5_conv3", "detail": "block4_conv3"}
 
 #: The head's layers from conv5_3 to the class-activation features, in order.
 HEAD_LAYERS = ("conv6_1", "conv6_1_dropout", "depth", "depth_dropout", "conv6")

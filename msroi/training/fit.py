@@ -116,7 +116,7 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
     import tensorflow as tf
 
     from msroi import zoo
-    from msroi.nn.vgg16_msroi import BACKBONE_LAYERS, vgg16_msroi_backbone, vgg16_msroi_head
+    from msroi.nn.vgg16_msroi import BACKBONE_LAYERS, CUE_LAYERS, vgg16_msroi_backbone, vgg16_msroi_head
     from msroi.nn.weights import assign_weights, model_weights
     from msroi.training.cache import build_cache, cached_dataset, read_cache
     from msroi.training.data import check_files, holdout_split, load_samples, make_dataset
@@ -219,7 +219,8 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
     if teacher is not None and teacher.info.get("classes"):
         classes = json.loads((Path(teacher.info["directory"]) / teacher.info["classes"]).read_text())
     weights = model_weights(network)
-    extra = {"map": {"working_size": config.image_size}, "training": asdict(config)}
+    extra = {"map": {"working_size": config.image_size, "cue_layers": CUE_LAYERS},
+             "training": asdict(config)}
     if config.freeze_backbone:  # unchanged ImageNet layers: point at their preset instead
         weights = {k: v for k, v in weights.items() if k not in BACKBONE_LAYERS}
         extra["backbone_preset"] = zoo.VGG16_BACKBONE
