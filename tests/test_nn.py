@@ -140,3 +140,19 @@ def test_preset_integrity_and_unknown_names(tmp_path):
         zoo.load_model(copy)
     with pytest.raises(ModelError, match="not a classifier"):
         zoo.load_model("vgg16_imagenet")
+
+
+def test_shipped_vgg16_msroi_loads_and_maps_the_object():
+    """models/vgg16_msroi: head-only preset on the vgg16_imagenet backbone, sha256-checked."""
+    from test_maps import _scene
+
+    from msroi import maps
+    from msroi.metrics import map_auc
+
+    student = zoo.load_model("vgg16_msroi")
+    assert student.num_classes == 1000 and student.stride == 16 and student.cue_layers
+    assert student.class_name(285) == "Egyptian cat"
+    scene, mask = _scene(20, 20)
+    made = maps.semantic_map(scene, student)
+    assert made.method == "fused" and made.map.shape == mask.shape
+    assert map_auc(made.map, mask) > 0.9  # measured 0.99
