@@ -147,13 +147,13 @@ def semantic_map(image: np.ndarray, model: "Classifier | str | None" = None, *,
     last features' energy, the gradient x activation of the top-k classes' evidence at a
     stride-32 layer (class-driven) and the activation energy of a stride-16 layer (finer
     outlines), so a region scores high where all three agree; the product is raised to
-    :data:`FUSED_EXPONENT` (calibration); needs a model with ``cue_layers``. ``"energy"``: the L2 norm over channels of the last convolutional
-    features (class-agnostic: "the sum of all feature activations" of the paper's abstract)
-    at two working sizes (1 and 1.4 x ``working_size``) fused. Both are snapped to the
-    photo's edges by a guided filter (``edges=False`` skips it). ``"cam"``: the paper's class
-    activation maps of the top-k classes, combined by ``combine``. ``scales`` (energy)
-    overrides :data:`ENERGY_SCALES`. None: "fused" where the model names cue layers,
-    else "energy".
+    :data:`FUSED_EXPONENT` (calibration); needs a model with ``cue_layers``. ``"energy"``:
+    the L2 norm over channels of the last convolutional features (class-agnostic: "the sum
+    of all feature activations" of the paper's abstract) at two working sizes (1 and 1.4 x
+    ``working_size``), summed. Both are snapped to the photo's edges by a guided filter
+    (``edges=False`` skips it). ``"cam"``: the paper's class activation maps of the top-k
+    classes, combined by ``combine``. ``scales`` (energy) overrides :data:`ENERGY_SCALES`.
+    None: "fused" where the model names cue layers, else "energy".
     """
     image = np.asarray(image)
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:

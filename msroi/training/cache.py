@@ -5,9 +5,9 @@ It pays when the backbone is frozen and the run is longer than the number of vie
 convolutions are ~60% of a distillation step's arithmetic at 224 px. One HDF5 file per
 split holds, per view: ``features`` (N, h, w, C) float16 (conv5_3), ``label`` (N,) int32
 and, when distilling, the :func:`msroi.training.trainer.teacher_targets`. The file records
-what made it (files, labels, image size, views, seed, backbone, teacher); a cache made
-from anything else is rebuilt, never silently reused. Written to a temporary file and
-renamed, so an interrupted build leaves no half cache.
+what made it (files, labels, image size, views, seed, the backbone's weights, teacher); a
+cache made from anything else is rebuilt, never silently reused. Written to a temporary
+file and renamed, so an interrupted build leaves no half cache.
 """
 
 from __future__ import annotations
@@ -27,6 +27,14 @@ _DTYPES = {"features": np.float16, "label": np.int32, "teacher_logits": np.float
            "teacher_ids": np.int32, "teacher_weights": np.float32, "teacher_map": np.float16}
 
 
+def weights_fingerprint(model) -> str:
+    """sha256 of a Keras model's weights: names the backbone a cache was made with."""
+    digest = hashlib.sha256()
+    for weight in model.weights:
+        digest.update(np.ascontiguousarray(weight.numpy()).tobytes())
+    return digest.hexdigest()
+
+
 def _recipe(samples: Samples, **settings) -> str:
     """A fingerprint of everything the cache's contents depend on."""
     digest = hashlib.sha256()
@@ -37,7 +45,7 @@ def _recipe(samples: Samples, **settings) -> str:
 
 def build_cache(path: str | os.PathLike, samples: Samples, *, backbone, teacher=None,
                 training: bool, views: int = 1, image_size: int = 224, batch_size: int = 32,
-                seed: int = 0, top_k: int = 5, backbone_name: str = "", teacher_name: str = "",
+                seed: int = 0, top_k: int = 5, teacher_name: str = "",
                 progress: bool = True) -> Path:
     """Runs ``backbone`` (a Keras model, RGB [0, 1] -> features) and ``teacher`` (or None)
     over ``views`` passes of the :func:`make_dataset` pipeline (augmented when
@@ -51,8 +59,8 @@ def build_cache(path: str | os.PathLike, samples: Samples, *, backbone, teacher=
 
     path = Path(path)
     recipe = _recipe(samples, training=training, views=views if training else 1,
-                     image_size=image_size, seed=seed, top_k=top_k, backbone=backbone_name,
-                     teacher=teacher_name)
+                     image_size=image_size, seed=seed, top_k=top_k,
+                     backbone=weights_fingerprint(backbone), teacher=teacher_name)
     if path.is_file():
         with h5py.File(path, "r") as existing:
             if existing.attrs.get("recipe") == recipe:

@@ -189,7 +189,7 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
         cache_dir = Path(config.cache_dir or out / "cache")
         common = dict(backbone=vgg16_msroi_backbone(network), teacher=teacher.model if teacher else None,
                       image_size=config.image_size, batch_size=config.batch_size, seed=config.seed,
-                      backbone_name=zoo.VGG16_BACKBONE, teacher_name=config.distill_from or "",
+                      teacher_name=config.distill_from or "",
                       progress=verbose > 0)
         train_data = cached_dataset(read_cache(build_cache(
             cache_dir / "train.h5", train_samples, training=True, views=config.cache_views, **common)),
