@@ -203,7 +203,11 @@ def cmd_models(args) -> int:
 
     for name in zoo.list_models():
         marker = " (default map model)" if name == zoo.DEFAULT_MAP_MODEL else ""
-        print(f"{name}{marker}")
+        try:
+            description = zoo.read_preset(name, verify=False)["metadata"].get("description", "")
+        except MsroiError as exc:
+            description = f"unusable: {exc}"
+        print(f"{name}{marker}\n    {description}")
     return 0
 
 

@@ -117,6 +117,7 @@ def test_models_command_lists_presets(capsys):
     assert cli.main(["models"]) == 0
     out = capsys.readouterr().out
     assert "mobilenet_v2 (default map model)" in out and "vgg16_imagenet" in out
+    assert "VGG16-MSROI (Prakash et al., DCC 2017)" in out  # each preset's description
 
 
 def test_generate_map_program(tmp_path, photo_file, monkeypatch, cat):
