@@ -126,3 +126,21 @@ def test_generate_map_program(tmp_path, photo_file, monkeypatch, cat):
     for name in ("msroi_map.jpg", "msroi_map.png", "overlayed_heatmap.png"):
         assert (tmp_path / "output" / name).is_file()
     assert Image.open(tmp_path / "output" / "msroi_map.png").size == (cat.shape[1], cat.shape[0])
+
+
+def test_fused_map_with_a_model_without_cue_layers_is_one_line_and_nonzero(tmp_path, photo_file, capsys):
+    import json
+    import shutil
+
+    from msroi import zoo
+
+    preset = tmp_path / "plain_mobilenet"
+    shutil.copytree(zoo.preset_directory("mobilenet_v2"), preset)
+    config = json.loads((preset / "config.json").read_text())
+    del config["map"]["cue_layers"]
+    (preset / "config.json").write_text(json.dumps(config))
+    args = ["map", photo_file, "-o", str(tmp_path / "m.png"), "--model", str(preset), "-q"]
+    assert cli.main(args) == 0  # the default falls back to the energy map
+    assert cli.main(args + ["--map-method", "fused"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "names no cue layers" in err[0]

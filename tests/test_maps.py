@@ -121,7 +121,9 @@ def test_fused_is_the_default_only_for_models_with_cue_layers(classifier, cat):
     assert maps.semantic_map(cat, classifier).method == "fused"
     bare = Classifier(classifier.model, classes=classifier.classes, stride=32, name="bare")
     assert maps.semantic_map(cat, bare).method == "energy"
-    with pytest.raises(ValueError, match="names no cue layers"):
+    from msroi.errors import ModelError
+
+    with pytest.raises(ModelError, match="names no cue layers"):
         maps.semantic_map(cat, bare, method="fused")
 
 

@@ -18,6 +18,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from msroi.errors import ModelError
+
 
 class Classifier:
     """A GAP classifier and its class activation maps.
@@ -70,7 +72,8 @@ class Classifier:
         channels at the ``detail`` layer; ``probabilities`` (B, N).
         """
         if not self.cue_layers:
-            raise ValueError(f"model '{self.name}' names no cue layers; use the energy or cam map")
+            raise ModelError(f"model '{self.name}' names no cue layers (map.cue_layers in its "
+                             "config.json); use the energy or cam map")
         images = np.asarray(images, dtype=np.float32)
         if images.ndim != 4 or images.shape[-1] != 3:
             raise ValueError(f"expected images of shape (B, H, W, 3), got {images.shape}")
