@@ -227,6 +227,15 @@ def test_distillation_on_cached_features_lowers_the_kl_and_reuses_the_cache(tmp_
         assert len(train_cache["features"]) == 36
     with pytest.raises(MsroiError, match="frozen backbone"):
         train(distill_config(data, tmp_path / "bad", cache_views=2, freeze_backbone=False), verbose=0)
+    # read from disk batch by batch (ImageNet scale) or in memory: the same batches
+    from msroi.training.cache import cached_dataset, read_cache
+
+    batches = [next(iter(cached_dataset(read_cache(cache / "train.h5", in_memory=in_memory),
+                                        training=True, batch_size=8, seed=3)))
+               for in_memory in (True, False)]
+    np.testing.assert_array_equal(batches[0][0], batches[1][0])
+    for key in batches[0][1]:
+        np.testing.assert_array_equal(batches[0][1][key], batches[1][1][key])
 
 
 def test_train_cli_with_config_file(tmp_path, capsys):
