@@ -71,3 +71,25 @@ def test_set_budgets(cat, astronaut):
     pixels = sum(i.shape[0] * i.shape[1] for i in images)
     assert abs(Budget(bpp=0.5).total_bytes(images) - 0.5 * pixels / 8) <= 2
     assert Budget(jpeg_quality=50).total_bytes(images) == sum(len(encode_pillow(i, 50)) for i in images)
+
+
+@pytest.mark.parametrize("limit", [150, 555, 1090, 1105, 2000])
+def test_a_proxy_changes_the_tries_never_the_answer(limit):
+    sizes = {q: 100 + 10 * q for q in range(1, 101)}
+    plain = search_quality(lambda q: b"x" * sizes[q], limit)
+    # proxies from right to far off, biased, noisy and flat
+    for proxy in (lambda q: sizes[q], lambda q: 0.8 * sizes[q], lambda q: 3.0 * sizes[q] + 500,
+                  lambda q: sizes[q] * (1.1 if q % 3 else 0.9), lambda q: 1000.0):
+        calls = []
+
+        def encode(q):
+            calls.append(q)
+            return b"x" * sizes[q]
+
+        found = search_quality(encode, limit, proxy=proxy)
+        assert (found.quality, found.data) == (plain.quality, plain.data)
+        assert len(calls) == len(set(calls)) == found.tries  # no quality encoded twice
+    # a proxy proportional to the size: the second try is the answer, the third confirms it
+    assert search_quality(lambda q: b"x" * sizes[q], 1090, proxy=lambda q: 0.7 * sizes[q]).tries <= 3
+    with pytest.raises(BudgetError, match="cannot be met"):
+        search_quality(lambda q: b"x" * sizes[q], 50, proxy=lambda q: sizes[q])

@@ -36,6 +36,10 @@ MODES = {
     "balanced": {"delta": 10, "threshold": 0.3, "texture": 0.5},
     "objects": {"delta": 35, "threshold": 0.6, "texture": 0.0},
 }
+#: Size of an aq file over the standard JPEG (Pillow, same quality), per mode: where the
+#: quality search starts (it then measures the ratio). Kodak, 12 photos, q 60-80:
+#: balanced 0.74-0.80 (sd 0.03), objects 0.61-0.66 (sd 0.07).
+SIZE_RATIO = {"balanced": 0.76, "objects": 0.63}
 _SAMPLING = {"4:2:0": [[2, 2], [1, 1], [1, 1]], "4:4:4": [[1, 1], [1, 1], [1, 1]]}
 
 
@@ -106,6 +110,15 @@ class AdaptiveCodec(Codec):
             prepared.encodes[quality] = _Coefficients(components, tables)
         return prepared.encodes[quality]
 
+    def size_proxy(self, prepared: _Prepared):
+        """SIZE_RATIO x the standard JPEG's size (libjpeg-turbo: ~1/10 the time of one
+        mozjpeg trellis encode) at each quality."""
+        from msroi.jpeg.standard import encode_pillow
+
+        ratio = SIZE_RATIO[self.mode]
+        return lambda quality: ratio * len(encode_pillow(prepared.image, quality,
+                                                         subsampling=self.subsampling))
+
     def prepare(self, image: np.ndarray, importance: np.ndarray) -> _Prepared:
         importance = check_map(importance, image.shape[:2])
         return _Prepared(image=np.ascontiguousarray(image), importance=importance,
@@ -164,9 +177,10 @@ class AdaptiveCodec(Codec):
 
     def refine(self, prepared: _Prepared, quality: int, max_bytes: int, *,
                exif: bytes | None = None, icc_profile: bytes | None = None,
-               steps: int = 8) -> tuple[bytes, dict] | None:
+               steps: int = 8, tolerance: float = 0.005) -> tuple[bytes, dict] | None:
         """The largest file at ``quality`` that fits ``max_bytes``, found by bisection on
-        the importance threshold (a higher threshold switches more blocks: a smaller file).
+        the importance threshold (a higher threshold switches more blocks: a smaller file),
+        stopping early once a file is within ``tolerance`` under the limit.
         None if even switching every eligible block does not fit."""
         everything = 1.0 + 1e-6
 
@@ -184,6 +198,8 @@ class AdaptiveCodec(Codec):
             data = attempt(middle)
             if len(data) <= max_bytes:
                 best, high = (data, {"threshold": middle}), middle
+                if len(data) >= (1 - tolerance) * max_bytes:
+                    break
             else:
                 low = middle
         return best

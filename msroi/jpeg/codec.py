@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -61,3 +61,9 @@ class Codec(ABC):
     def options(self) -> dict[str, Any]:
         """The codec's settings, for reports."""
         return {}
+
+    def size_proxy(self, prepared: Any) -> Callable[[int], float] | None:
+        """A cheap estimate of the file size (bytes) at each quality, which rate control
+        uses to place its tries (None: plain bisection). Only the number of tries depends
+        on it, never the size limit."""
+        return None
