@@ -177,7 +177,7 @@ class AdaptiveCodec(Codec):
 
     def refine(self, prepared: _Prepared, quality: int, max_bytes: int, *,
                exif: bytes | None = None, icc_profile: bytes | None = None,
-               steps: int = 8, tolerance: float = 0.005) -> tuple[bytes, dict] | None:
+               steps: int = 8, tolerance: float = 0.002) -> tuple[bytes, dict] | None:
         """The largest file at ``quality`` that fits ``max_bytes``, found by bisection on
         the importance threshold (a higher threshold switches more blocks: a smaller file),
         stopping early once a file is within ``tolerance`` under the limit.
