@@ -22,17 +22,13 @@ from msroi.judge import Judge
 from msroi.metrics import map_auc, mass_inside
 
 
-def _fused_from(classifier, cues: tuple[str, ...], *, top_k: int = maps.DEFAULT_TOP_K,
-                exponent: float = maps.FUSED_EXPONENT):
-    """The fused recipe (msroi.maps) restricted to some of its cues, or with another
-    calibration exponent: for ablations."""
+def _fused_from(classifier, cues: tuple[str, ...], *, exponent: float = maps.FUSED_EXPONENT):
+    """The fused recipe restricted to some of its cues, or with another calibration
+    exponent: for ablations."""
     def make(image):
         network_input = maps._network_input(image, maps.DEFAULT_WORKING_SIZE, classifier.stride)
-        made = classifier.cues(network_input, top_k=top_k)
-        fused = np.ones(image.shape[:2], np.float32)
-        for name in cues:
-            fused *= maps.CUE_FLOOR + maps.normalize(maps.upsample(made[name][0], image.shape[:2]))
-        return maps.normalize(maps.refine_edges(fused, image)) ** exponent
+        made = classifier.cues(network_input, top_k=maps.DEFAULT_TOP_K)
+        return maps.fuse_cues(made, image, names=cues, exponent=exponent)
     return make
 
 
@@ -42,8 +38,7 @@ def variants(classifier) -> dict:
     out = {
         "fused (default: energy x gradient x detail + edges)": partial(maps.generate_map, model=classifier),
         "fused, no edges": partial(maps.generate_map, model=classifier, edges=False),
-        "fused, not calibrated (exponent 1)": _fused_from(classifier, ("energy", "gradient", "detail"),
-                                                          exponent=1.0),
+        "fused, not calibrated (exponent 1)": _fused_from(classifier, maps.CUE_NAMES, exponent=1.0),
         "fused, top-1 class gradient": partial(maps.generate_map, model=classifier, top_k=1),
         "fused without detail": _fused_from(classifier, ("energy", "gradient")),
         "fused without gradient": _fused_from(classifier, ("energy", "detail")),

@@ -37,6 +37,8 @@ CUE_FLOOR = 0.5
 #: change; at equal bytes (Kodak, aq) it moved region PSNR +0.68 -> +0.75 dB and
 #: PSNR-HVS-M +0.30 -> +0.73 dB (README, "Maps").
 FUSED_EXPONENT = 0.35
+#: The fused map's cues (see :meth:`msroi.nn.classifier.Classifier.cues`).
+CUE_NAMES = ("energy", "gradient", "detail")
 #: Working sizes of the energy map, as multiples of ``working_size``.
 ENERGY_SCALES = (1.0, 1.4)
 
@@ -135,6 +137,19 @@ def refine_edges(importance: np.ndarray, image: np.ndarray, *, radius: int = 8,
     return cv2.resize(filtered, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
+def fuse_cues(cues: dict[str, np.ndarray], image: np.ndarray, *,
+              names: Sequence[str] = CUE_NAMES, exponent: float = FUSED_EXPONENT,
+              edges: bool = True) -> np.ndarray:
+    """The fused map of one image from :meth:`Classifier.cues` (batch of one): each named
+    cue upsampled to the image, normalised, multiplied as (CUE_FLOOR + cue), snapped to
+    the photo's edges, normalised and raised to ``exponent``. Float32 (H, W) in [0, 1]."""
+    shape = image.shape[:2]
+    fused = np.ones(shape, np.float32)
+    for name in names:
+        fused *= CUE_FLOOR + normalize(upsample(cues[name][0], shape))
+    return normalize(refine_edges(fused, image) if edges else fused) ** exponent
+
+
 def semantic_map(image: np.ndarray, model: "Classifier | str | None" = None, *,
                  method: str | None = None, top_k: int = DEFAULT_TOP_K,
                  combine: str = "paper",
@@ -173,10 +188,7 @@ def semantic_map(image: np.ndarray, model: "Classifier | str | None" = None, *,
     if method == "fused":
         cues = classifier.cues(network_input, top_k=k)
         probabilities = cues["probabilities"]
-        fused = np.ones((height, width), np.float32)
-        for name in ("energy", "gradient", "detail"):
-            fused *= CUE_FLOOR + normalize(upsample(cues[name][0], (height, width)))
-        roi = normalize(refine_edges(fused, image) if edges else fused) ** FUSED_EXPONENT
+        roi = fuse_cues(cues, image, edges=edges)
     else:
         features, probabilities = classifier.predict(network_input)
     top = np.argsort(-probabilities[0])[:k]
