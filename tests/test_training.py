@@ -254,3 +254,15 @@ def test_train_cli_with_config_file(tmp_path, capsys):
     bad.write_text(json.dumps({"data": str(data), "colour": "red"}))
     assert cli.main(["train", "--config", str(bad)]) == 2
     assert "unknown options colour" in capsys.readouterr().err
+
+
+def test_presets_reference_only_a_pristine_backbone():
+    from msroi import zoo
+    from msroi.nn.weights import model_weights
+    from msroi.training.fit import pristine_backbone
+
+    weights = model_weights(zoo.vgg16_msroi_from_imagenet(num_classes=10, dropout=0.0))
+    assert pristine_backbone(weights)
+    # e.g. a frozen run started from a fine-tuned preset: its backbone must be stored
+    weights["block3_conv2"] = [w + 1e-3 for w in weights["block3_conv2"]]
+    assert not pristine_backbone(weights)

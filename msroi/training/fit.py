@@ -97,6 +97,21 @@ class TrainResult:
     replicas: int = 1
 
 
+def pristine_backbone(weights) -> bool:
+    """Whether the VGG16 layers of ``weights`` ({layer: [arrays]}) equal the shipped
+    ImageNet preset's, so a preset may reference them instead of storing them (a frozen
+    backbone started from a fine-tuned preset is not pristine)."""
+    import numpy as np
+
+    from msroi import zoo
+    from msroi.nn.vgg16_msroi import BACKBONE_LAYERS
+
+    shipped = zoo.read_preset_weights(zoo.VGG16_BACKBONE)[1]
+    return all(np.array_equal(np.asarray(ours, np.float32), np.asarray(theirs, np.float32))
+               for layer in BACKBONE_LAYERS
+               for ours, theirs in zip(weights[layer], shipped[layer]))
+
+
 def _save_every(directory: Path, every: int, epochs: int):
     """A Keras callback saving the network's weights every ``every`` epochs and at the end."""
     import keras
@@ -182,7 +197,7 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
         model.compile(optimizer=optimizer)
         # BackupAndRestore needs built weights and optimizer variables before fit().
         side = config.image_size // 16 if config.cache_views else config.image_size
-        model(tf.zeros((1, side, side, 512 if config.cache_views else 3)))
+        model(tf.zeros((1, side, side, trained.input.shape[-1])))  # RGB, or conv5_3 features
         optimizer.build(trained.trainable_variables)
 
     if config.cache_views:
@@ -221,7 +236,7 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
     weights = model_weights(network)
     extra = {"map": {"working_size": config.image_size, "cue_layers": CUE_LAYERS},
              "training": asdict(config)}
-    if config.freeze_backbone:  # unchanged ImageNet layers: point at their preset instead
+    if pristine_backbone(weights):  # the ImageNet layers as shipped: point at their preset
         weights = {k: v for k, v in weights.items() if k not in BACKBONE_LAYERS}
         extra["backbone_preset"] = zoo.VGG16_BACKBONE
     preset = zoo.write_preset(
