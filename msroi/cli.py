@@ -10,11 +10,46 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
 
 from msroi.errors import MsroiError
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line, ``msroi: error: ...``, exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"msroi: error: {message} (see msroi {self._subcommand()}--help)\n")
+
+    def _subcommand(self) -> str:
+        words = self.prog.split()[1:]
+        return " ".join(words) + " " if words else ""
+
+
+def _int_at_least(low: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{what} must be at least {low}, got {value}")
+        return value
+    return parse
+
+
+def _budget(text: str) -> str:
+    """Checks a budget's text (kept as text: it travels to workers and into the manifest)."""
+    from msroi.rate import Budget
+
+    try:
+        Budget.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def _add_map_options(parser: argparse.ArgumentParser) -> None:
@@ -27,11 +62,12 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
         "(default where the model names cue layers, as the shipped one does: best against the "
         "independent judge); energy = two-scale feature energy snapped to edges (default "
         "otherwise); cam = the paper's top-k class activation maps"))
-    parser.add_argument("--top-k", type=int, default=DEFAULT_TOP_K,
+    parser.add_argument("--top-k", type=_int_at_least(1, "--top-k"), default=DEFAULT_TOP_K,
                         help=f"classes combined into the map (default {DEFAULT_TOP_K})")
     parser.add_argument("--combine", choices=sorted(COMBINERS), default="paper",
                         help="map method cam: how class maps are combined (default: the paper's ranking)")
-    parser.add_argument("--working-size", type=int, default=DEFAULT_WORKING_SIZE,
+    parser.add_argument("--working-size", type=_int_at_least(0, "--working-size"),
+                        default=DEFAULT_WORKING_SIZE,
                         help=f"longer side of the network input in pixels (default {DEFAULT_WORKING_SIZE}); 0 = full resolution")
 
 
@@ -42,103 +78,175 @@ def _map_options(args, key: str = "method") -> dict:
             "working_size": args.working_size or None}
 
 
+def _check_new_output(path: str, inputs: list[str], overwrite: bool) -> None:
+    """A one-file output may not be an input, nor replace a file unless --overwrite."""
+    target = Path(path)
+    for name in inputs:
+        if target.exists() and target.resolve() == Path(name).resolve():
+            raise MsroiError(f"{path}: output would overwrite the input; choose another output")
+    if target.is_dir():
+        raise MsroiError(f"{path}: is a folder; name the output file")
+    if os.path.lexists(target) and not overwrite:
+        raise MsroiError(f"{path}: exists; pass --overwrite to replace it")
+
+
 def cmd_map(args) -> int:
+    from msroi.quiet import import_tensorflow
+
+    outputs = [args.output] + ([args.overlay] if args.overlay else [])
+    if len({Path(o).resolve() for o in outputs}) < len(outputs):
+        raise MsroiError(f"{args.output}: the map and the overlay need different files")
+    for output in outputs:
+        _check_new_output(output, [args.image], args.overwrite)
+    import_tensorflow()
     from msroi import io, maps
     from msroi.importance import map_to_uint8
 
     image = io.read_image(args.image)
     made = maps.semantic_map(image, args.model, **_map_options(args))
-    io.save_png(args.output, map_to_uint8(made.map))
+    io.write_bytes_atomic(args.output, io.encode_png(map_to_uint8(made.map)),
+                          replace=args.overwrite)
     if args.overlay:
-        io.save_png(args.overlay, maps.overlay(image, made.map))
+        io.write_bytes_atomic(args.overlay, io.encode_png(maps.overlay(image, made.map)),
+                              replace=args.overwrite)
     if not args.quiet:
         for index, name, probability in made.classes:
             print(f"{probability:8.4f}  {index:4d}  {name}")
     return 0
 
 
-def cmd_compress(args) -> int:
-    from msroi import batch, io, pipeline
-    from msroi.importance import map_from_uint8
+def _compress_settings(args):
+    from msroi.batch import CompressSettings
 
-    pairs = batch.plan_outputs(args.input, args.output)
-    if not pairs:
+    codec_options = ({"model": args.mixing_model} if args.method == "paper" else
+                     {"mode": args.mode, "baseline": args.baseline})
+    importance_png = None
+    if args.map:
+        try:
+            importance_png = Path(args.map).read_bytes()
+        except OSError as exc:
+            raise MsroiError(f"{args.map}: cannot read the map ({exc.strerror})") from None
+    return CompressSettings(method=args.method, budget=args.budget, codec_options=codec_options,
+                            model=args.model, map_options=_map_options(args, "map_method"),
+                            keep_metadata=not args.strip_metadata, max_pixels=args.max_pixels,
+                            importance_file=args.map, importance_png=importance_png)
+
+
+def cmd_compress(args) -> int:
+    from msroi import batch
+
+    if args.model:
+        from msroi.zoo import preset_directory
+
+        preset_directory(args.model)  # an unknown model is a usage error, before any work
+    plan = batch.plan_outputs(args.input, args.output)
+    if not plan.pairs:
         raise MsroiError(f"{args.input}: no image files found")
-    if args.map and len(pairs) != 1:
+    if args.map and plan.folder is not None:
         raise MsroiError("--map applies to a single input image, not a folder")
     if args.map and args.total_budget:
         raise MsroiError("--map and --total-budget cannot be combined")
-    budget = pipeline.as_budget(args.budget)
-    codec_options = ({"model": args.mixing_model} if args.method == "paper" else
-                     {"mode": args.mode, "baseline": args.baseline})
-
-    def work(path: Path):
-        loaded = io.load_image(path)
-        importance = None
-        if args.map:
-            importance = map_from_uint8(io.read_grayscale(args.map), loaded.pixels.shape[:2])
-        return pipeline.compress(loaded, importance=importance, model=args.model,
-                                 method=args.method, budget=budget,
-                                 codec_options=codec_options,
-                                 keep_metadata=not args.strip_metadata,
-                                 **_map_options(args, "map_method"))
-
-    def describe(result) -> dict:
-        r = result.report
-        top = r.get("top_classes") or []
-        return {"bytes": r["bytes"], "target_bytes": r["target_bytes"], "bpp": round(r["bpp"], 4),
-                "quality": r["quality"], "method": r["method"],
-                "top_class": top[0][1] if top else ""}
-
     if args.total_budget:
-        report = _compress_to_total(pairs, args, codec_options)
+        report = _compress_to_total(plan, args)
     else:
-        report = batch.run_batch(pairs, work, progress=not args.quiet, describe=describe)
-    if Path(args.input).is_dir():
-        batch.write_report(report, Path(args.output) / batch.REPORT_NAME)
+        warn = None if args.quiet else (lambda text: print(f"msroi: warning: {text}", file=sys.stderr))
+        report = batch.compress_files(plan, _compress_settings(args), jobs=args.jobs,
+                                      dask=args.dask, overwrite=args.overwrite,
+                                      progress=not args.quiet, on_warning=warn)
+    return _finish_compress(report, plan, args)
+
+
+def _finish_compress(report, plan, args) -> int:
+    """Prints what a compress run did; the exit status (0, 1 = files failed, 128 + signal)."""
     if not args.quiet:
-        for row in report.done if len(pairs) == 1 else []:
-            print(f"{row['output']}: {row['bytes']} bytes (limit {row['target_bytes']}), "
-                  f"{row['bpp']} bpp, quality {row['quality']}")
-        if len(pairs) > 1:
-            print(f"compressed {len(report.done)} of {len(pairs)} images into {args.output}")
+        if plan.folder is None:
+            for row in report.done:
+                print(f"{row['output']}: {row['bytes']} bytes (limit {row['target_bytes']}), "
+                      f"{row['bpp']} bpp, quality {row['quality']}")
+        else:
+            counts = {s: sum(r["status"] == s for r in report.rows)
+                      for s in ("done", "up-to-date", "failed")}
+            print(f"{plan.folder}: {counts['done']} compressed, {counts['up-to-date']} already "
+                  f"up to date, {counts['failed']} failed, of {len(plan.pairs)} images "
+                  f"({report.seconds:.1f} s)")
+            replaced = [r["replaced"] for r in report.rows if r.get("replaced")]
+            if replaced:
+                print(f"replaced {len(replaced)} files msroi had not written (--overwrite)")
     for _, message in report.failed:
         print(f"msroi: error: {message}", file=sys.stderr)
-    return 0 if report.ok else 1
+    if report.report_error:
+        print(f"msroi: error: {report.report_error}", file=sys.stderr)
+    if report.interrupted is not None:
+        done = len(report.rows)
+        print(f"msroi: stopped by signal {report.interrupted} after {done} of "
+              f"{len(plan.pairs)} images; run the same command again to resume", file=sys.stderr)
+        return 128 + report.interrupted
+    return 0 if report.ok and not report.report_error else 1
 
 
-def _compress_to_total(pairs, args, codec_options):
-    """Folder budget: every readable image together within --total-budget."""
+def _compress_to_total(plan, args):
+    """Folder budget: every readable image together within --total-budget (no resume:
+    the allocation is over the whole set; outputs obey the same no-overwrite rules)."""
+    from contextlib import nullcontext
+
     from msroi import batch, io, pipeline
+    from msroi.batch.manifest import FolderLock, InputIdentity
+    from msroi.batch.run import check_report_path, write_report
+    from msroi.quiet import import_tensorflow
 
+    import_tensorflow()
+    check_report_path(plan, args.overwrite)
     report = batch.BatchReport()
-    loaded, kept = [], []
-    for src, dst in pairs:
-        try:
-            loaded.append(io.load_image(src))
-            kept.append((src, dst))
-        except MsroiError as exc:
-            report.failed.append((str(src), str(exc)))
-    if not loaded:
-        return report
-    pixels = sum(l.pixels.shape[0] * l.pixels.shape[1] for l in loaded)
-    total = pipeline.as_budget(args.total_budget).total_bytes([l.pixels for l in loaded])
-    results = pipeline.compress_set(loaded, total, model=args.model, method=args.method,
-                                    codec_options=codec_options,
-                                    keep_metadata=not args.strip_metadata,
-                                    progress=not args.quiet, **_map_options(args, "map_method"))
-    for (src, dst), result in zip(kept, results):
-        io.write_bytes_atomic(dst, result.data)
-        report.done.append({"input": str(src), "output": str(dst), "bytes": result.num_bytes,
-                            "target_bytes": total, "bpp": round(result.bpp, 4),
-                            "quality": result.report["quality"], "method": args.method})
-    if not args.quiet:
-        used = sum(r.num_bytes for r in results)
-        print(f"total {used} bytes of {total} allowed ({8 * used / pixels:.4f} bpp over {len(results)} images)")
+    lock = FolderLock(plan.folder) if plan.folder else nullcontext()
+    with lock:
+        outputs = batch.OutputFolder(plan.folder, overwrite=args.overwrite)
+        rows, loaded, kept = {}, [], []
+        for src, dst in plan.pairs:
+            rows[src] = {"input": str(src), "output": str(dst)}
+            refusal = outputs.refusal(dst)
+            if refusal is None and plan.folder is None and os.path.lexists(dst) and not args.overwrite:
+                refusal = f"{dst}: exists; pass --overwrite to replace it"
+            try:
+                if refusal:
+                    raise MsroiError(refusal)
+                loaded.append(io.load_image(src, max_pixels=args.max_pixels))
+                kept.append((src, dst, InputIdentity.of(src)))
+            except MsroiError as exc:
+                rows[src].update(status="failed", error=str(exc))
+        if loaded:
+            total = pipeline.as_budget(args.total_budget).total_bytes([l.pixels for l in loaded])
+            results = pipeline.compress_set(loaded, total, model=args.model, method=args.method,
+                                            codec_options=_compress_settings(args).codec_options,
+                                            keep_metadata=not args.strip_metadata,
+                                            progress=not args.quiet,
+                                            **_map_options(args, "map_method"))
+            for (src, dst, identity), result in zip(kept, results):
+                row = rows[src]
+                row.update(status="done", bytes=result.num_bytes, target_bytes=total,
+                           bpp=round(result.bpp, 4), quality=result.report["quality"],
+                           method=args.method)
+                if outputs.replaces(dst):
+                    row["replaced"] = str(dst)
+                try:
+                    outputs.write(dst, result.data, identity=identity, settings="total-budget", row=row)
+                except OSError as exc:
+                    row.update(status="failed", error=f"{dst}: cannot write ({exc.strerror or exc})")
+            if not args.quiet:
+                used = sum(r.num_bytes for r in results)
+                pixels = sum(l.pixels.shape[0] * l.pixels.shape[1] for l in loaded)
+                print(f"total {used} bytes of {total} allowed ({8 * used / pixels:.4f} bpp "
+                      f"over {len(results)} images)")
+        report.rows = [rows[src] for src, _ in plan.pairs]
+        if plan.folder is not None:
+            write_report(report, outputs)
+        outputs.close()
     return report
 
 
 def cmd_evaluate(args) -> int:
+    from msroi.quiet import import_tensorflow
+
+    import_tensorflow()
     from msroi import io, maps
 
     files = io.find_images(args.data)[: args.limit or None]
@@ -183,6 +291,9 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_train(args) -> int:
+    from msroi.quiet import import_tensorflow
+
+    import_tensorflow()
     from msroi.training.fit import TrainConfig, train
 
     overrides = {k: v for k, v in vars(args).items() if k in TrainConfig.__dataclass_fields__}
@@ -214,7 +325,7 @@ def cmd_models(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from msroi import __version__
 
-    parser = argparse.ArgumentParser(prog="msroi", description=(
+    parser = _Parser(prog="msroi", description=(
         "Semantic region-of-interest JPEG compression: a CNN finds where the meaning is, "
         "the encoder spends the bytes there, the output is a standard JPEG."))
     parser.add_argument("--version", action="version", version=f"msroi {__version__}")
@@ -224,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("image")
     p.add_argument("-o", "--output", required=True, help="map as 8-bit grey PNG")
     p.add_argument("--overlay", help="also write the jet heatmap over the photo (PNG)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("-q", "--quiet", action="store_true")
     _add_map_options(p)
     p.set_defaults(run=cmd_map)
@@ -237,7 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", help="image file or folder (searched recursively)")
     p.add_argument("-o", "--output", required=True,
                    help="output .jpg (one image) or folder (mirrors the input tree)")
-    p.add_argument("--budget", default="q50", help=(
+    p.add_argument("--budget", type=_budget, default="q50", help=(
         "size limit: q50 = no larger than the standard JPEG at quality 50 (default), "
         "30000 or 30kB = bytes, 0.5bpp = bits per pixel"))
     p.add_argument("--method", choices=sorted(CODECS), default=DEFAULT_METHOD, help=(
@@ -249,11 +361,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="method aq: sequential (baseline) JPEG instead of progressive")
     p.add_argument("--mixing-model", type=int, choices=MIXING_MODELS, default=6,
                    help="method paper: the paper's mixing model (default 6)")
-    p.add_argument("--total-budget", help=(
+    p.add_argument("--total-budget", type=_budget, help=(
         "folder: one budget for all images together (CLIC style), e.g. 0.15bpp, 2MB, or q50 "
         "(the standard JPEGs' total); bytes go where they lower the set's error most"))
     p.add_argument("--map", help="use this map (grey image) instead of computing one")
     p.add_argument("--strip-metadata", action="store_true", help="do not copy EXIF and ICC")
+    from msroi.batch import DASK_ENV, usable_cores
+    from msroi.io import DEFAULT_MAX_PIXELS
+
+    p.add_argument("--overwrite", action="store_true", help=(
+        "replace existing files that msroi did not write (the report names them); without "
+        "it such files are left as they are and reported"))
+    p.add_argument("-j", "--jobs", type=_int_at_least(1, "--jobs"), default=usable_cores(),
+                   help=f"worker processes for a folder (default: the usable cores, {usable_cores()} here)")
+    p.add_argument("--dask", default=os.environ.get(DASK_ENV), metavar="ADDRESS", help=(
+        f"run the files on a Dask cluster: its scheduler (tcp://host:8786), or 'local' for "
+        f"a local cluster of --jobs workers (default: ${DASK_ENV} if set, else the local pool)"))
+    p.add_argument("--max-pixels", type=_int_at_least(1, "--max-pixels"),
+                   default=DEFAULT_MAX_PIXELS, help=(
+                       f"refuse images larger than this many pixels, before decoding them "
+                       f"(default {DEFAULT_MAX_PIXELS:,})"))
     p.add_argument("-q", "--quiet", action="store_true")
     _add_map_options(p)
     p.set_defaults(run=cmd_compress)
@@ -332,6 +459,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MsroiError as exc:
         print(f"msroi: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # outside a batch run, which stops by itself
+        print("msroi: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ renamed over the target, so an interrupted run never leaves half a file.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import tempfile
@@ -43,26 +44,33 @@ class LoadedImage:
     exif: bytes | None = None
     icc_profile: bytes | None = None
     path: str | None = None
+    #: Frames in the file (animated GIF/PNG/WebP, multi-page TIFF): only the first is read.
+    frames: int = 1
 
 
-def _open(path: Path, max_pixels: int) -> Image.Image:
-    if not path.exists():
-        raise ImageReadError(f"{path}: no such file")
-    if path.is_dir():
-        raise ImageReadError(f"{path}: is a folder, not an image file")
-    if path.stat().st_size == 0:
+def _open(path: Path, max_pixels: int, data: bytes | None = None) -> Image.Image:
+    if data is None:
+        if not path.exists():
+            raise ImageReadError(f"{path}: no such file")
+        if path.is_dir():
+            raise ImageReadError(f"{path}: is a folder, not an image file")
+        size = path.stat().st_size
+    else:
+        size = len(data)
+    if size == 0:
         raise ImageReadError(f"{path}: empty file (0 bytes)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(path)
+            image = Image.open(path if data is None else io.BytesIO(data))
     except Image.DecompressionBombError:
         raise ImageReadError(f"{path}: image too large (decompression bomb guard)") from None
     except UnidentifiedImageError:
-        with open(path, "rb") as f:
-            head = f.read(8)
+        if data is None:
+            with open(path, "rb") as f:
+                data = f.read(8)
         for signature, kind in _SIGNATURES:
-            if head.startswith(signature):
+            if data.startswith(signature):
                 raise ImageReadError(f"{path}: corrupt or truncated {kind} file") from None
         raise ImageReadError(f"{path}: not an image file (unrecognised format)") from None
     except OSError as exc:
@@ -103,12 +111,19 @@ def to_rgb_array(image: Image.Image) -> np.ndarray:
     return np.asarray(image, dtype=np.uint8).copy()
 
 
-def load_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
-    """Reads an image file: RGB uint8 pixels, orientation applied, plus EXIF and ICC."""
+def load_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS,
+               data: bytes | None = None) -> LoadedImage:
+    """Reads an image file: RGB uint8 pixels, orientation applied, plus EXIF and ICC.
+
+    ``data``: the file's bytes, already read (``path`` then only names it in messages and
+    reports). Width x height is checked against ``max_pixels`` before any pixel is decoded.
+    Of an animated or multi-page file the first frame is read (``frames`` says how many).
+    """
     path = Path(path)
-    image = _open(path, max_pixels)
+    image = _open(path, max_pixels, data)
     try:
         with image:
+            frames = int(getattr(image, "n_frames", 1) or 1)
             image.load()
             exif = image.getexif()
             icc = image.info.get("icc_profile") if image.mode in ("RGB", "RGBA", "P") else None
@@ -123,24 +138,33 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS)
     if exif:
         exif.pop(_ORIENTATION_TAG, None)
         exif_bytes = exif.tobytes() if len(exif) else None
-    return LoadedImage(pixels=pixels, exif=exif_bytes, icc_profile=icc or None, path=str(path))
+    return LoadedImage(pixels=pixels, exif=exif_bytes, icc_profile=icc or None, path=str(path),
+                       frames=frames)
 
 
-def read_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Reads an image file as RGB uint8, shape (H, W, 3), orientation applied."""
-    return load_image(path, max_pixels=max_pixels).pixels
+def read_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS,
+               data: bytes | None = None) -> np.ndarray:
+    """Reads an image file as RGB uint8, shape (H, W, 3), orientation applied (``data``:
+    as :func:`load_image`)."""
+    return load_image(path, max_pixels=max_pixels, data=data).pixels
 
 
-def read_grayscale(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+def read_grayscale(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS,
+                   data: bytes | None = None) -> np.ndarray:
     """Reads an image file as grey uint8, shape (H, W) (ITU-R 601 luma of RGB files)."""
-    rgb = read_image(path, max_pixels=max_pixels)
+    rgb = read_image(path, max_pixels=max_pixels, data=data)
     if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]):
         return rgb[..., 0].copy()
     return np.asarray(Image.fromarray(rgb).convert("L"))
 
 
-def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Writes ``data`` to ``path`` through a temporary file and a rename."""
+def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, replace: bool = True) -> None:
+    """Writes ``data`` to ``path`` through a temporary file and a rename.
+
+    ``replace=False``: never replaces an existing file, even one that appears while the data
+    is written (the temporary file is hard-linked to ``path``, which fails if it exists):
+    raises :class:`FileExistsError` instead.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -150,11 +174,27 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            _link_no_clobber(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _link_no_clobber(tmp: str, path: Path) -> None:
+    """Moves ``tmp`` to ``path`` unless ``path`` exists (FileExistsError)."""
+    try:
+        os.link(tmp, path)  # atomic, and fails if path exists
+        os.unlink(tmp)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: check, then rename
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, "file exists", str(path)) from None
+        os.replace(tmp, path)
 
 
 def encode_png(pixels: np.ndarray) -> bytes:

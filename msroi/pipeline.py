@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,8 +13,10 @@ from msroi.io import LoadedImage, load_image
 from msroi.jpeg import CODECS
 from msroi.jpeg.codec import CompressResult
 from msroi.maps import DEFAULT_TOP_K, DEFAULT_WORKING_SIZE, semantic_map
-from msroi.nn.classifier import Classifier
 from msroi.rate import DEFAULT_REFERENCE_QUALITY, Budget, compress_to_budget
+
+if TYPE_CHECKING:  # TensorFlow loads when a map is made, not when this module is imported
+    from msroi.nn.classifier import Classifier
 
 DEFAULT_METHOD = "aq"  # beat the paper's method on Kodak (README, "Results")
 

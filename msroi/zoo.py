@@ -17,12 +17,15 @@ import sys
 from pathlib import Path
 from typing import Mapping
 
-import keras
+from typing import TYPE_CHECKING
 
 from msroi.errors import ModelError
-from msroi.nn import ARCHITECTURES
-from msroi.nn.classifier import Classifier
-from msroi.nn.weights import LayerWeights, assign_weights, read_weights, sha256, write_weights
+
+if TYPE_CHECKING:  # Keras is imported where a network is built: finding presets needs none
+    import keras
+
+    from msroi.nn.classifier import Classifier
+    from msroi.nn.weights import LayerWeights
 
 #: The map model used when none is named: the best one shipped (see README, "Models").
 DEFAULT_MAP_MODEL = "mobilenet_v2"
@@ -76,6 +79,8 @@ def read_preset(name: str | os.PathLike, *, verify: bool = True) -> dict:
         if not path.is_file():
             raise ModelError(f"{path}: weight file missing")
         if verify:
+            from msroi.nn.weights import sha256
+
             expected = metadata.get("sha256", {}).get(path.name)
             if expected and sha256(path) != expected:
                 raise ModelError(f"{path}: sha256 does not match metadata.json (corrupt file?)")
@@ -90,6 +95,8 @@ def read_preset_weights(name: str | os.PathLike, *, verify: bool = True) -> tupl
     Presets trained with a frozen backbone store only their own layers and name the
     backbone's preset (``backbone_preset``); its layers are merged in here.
     """
+    from msroi.nn.weights import read_weights
+
     config = read_preset(name, verify=verify)
     weights = read_weights(Path(config["directory"]) / f for f in config["weights"])
     if config.get("backbone_preset"):
@@ -99,6 +106,8 @@ def read_preset_weights(name: str | os.PathLike, *, verify: bool = True) -> tupl
 
 
 def build(architecture: str, config: Mapping) -> keras.Model:
+    from msroi.nn import ARCHITECTURES
+
     try:
         builder = ARCHITECTURES[architecture]
     except KeyError:
@@ -108,6 +117,9 @@ def build(architecture: str, config: Mapping) -> keras.Model:
 
 def load_model(name: str | os.PathLike = DEFAULT_MAP_MODEL) -> Classifier:
     """Loads a classifier preset (e.g. ``"mobilenet_v2"``) with its weights and class names."""
+    from msroi.nn.classifier import Classifier
+    from msroi.nn.weights import assign_weights
+
     config, weights = read_preset_weights(name)
     if config.get("kind") != "classifier":
         raise ModelError(f"model '{name}' is a {config.get('kind')}, not a classifier with class maps")
@@ -123,6 +135,9 @@ def load_model(name: str | os.PathLike = DEFAULT_MAP_MODEL) -> Classifier:
 
 def vgg16_msroi_from_imagenet(**kwargs) -> keras.Model:
     """VGG16-MSROI (see :func:`msroi.nn.vgg16_msroi`) with the ImageNet VGG16 backbone loaded."""
+    from msroi.nn import ARCHITECTURES
+    from msroi.nn.weights import assign_weights
+
     model = ARCHITECTURES["vgg16_msroi"](**kwargs)
     _, weights = read_preset_weights(VGG16_BACKBONE)
     assign_weights(model, weights, strict=False)
@@ -134,6 +149,8 @@ def write_preset(directory: str | os.PathLike, *, name: str, kind: str, architec
                  stride: int, classes: list | None = None, dtype: str | None = None,
                  extra: Mapping | None = None) -> Path:
     """Writes a preset folder; used by the conversion and training programs."""
+    from msroi.nn.weights import sha256, write_weights
+
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     for old in directory.glob("weights*.h5"):

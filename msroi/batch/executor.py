@@ -1,0 +1,230 @@
+"""The one executor: runs per-file jobs here, in a local process pool, or on a Dask cluster.
+
+Every caller goes through :func:`run_unordered`, which keeps a bounded window of jobs in
+flight (so memory stays bounded however large the folder), yields results as they finish,
+and, when asked to stop, submits nothing more, cancels what has not started and lets the
+running jobs finish. The executors differ only in where a job runs:
+
+- :class:`InlineExecutor`: in this process (one worker; no start-up cost);
+- :class:`PoolExecutor`: local worker processes (``spawn``: TensorFlow does not survive a
+  fork), each with its own temporary folder inside the run's (removed at the end, so
+  nothing leaks into $TMPDIR even if a worker is killed) and its share of the cores;
+  workers ignore SIGINT/SIGTERM so a Ctrl-C lets their files finish. A worker that dies
+  (out of memory, killed) fails its jobs; each is tried once more on a new pool;
+- :class:`DaskExecutor`: a ``dask.distributed`` cluster (``tcp://host:8786``) or a local one
+  (``local``); Dask itself reruns the jobs of a worker that dies.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import shutil
+import signal
+import tempfile
+from typing import Any, Callable, Iterable, Iterator
+
+#: Environment variable naming a Dask scheduler for ``msroi compress`` (like ``--dask``).
+DASK_ENV = "MSROI_DASK_SCHEDULER"
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class WorkerLost(Exception):
+    """A job's worker process died before the job finished."""
+
+
+class InlineExecutor:
+    """Runs each job at submit time, in this process."""
+
+    workers = 1
+    window = 1
+
+    def submit(self, fn: Callable, *args) -> cf.Future:
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+            future.set_exception(exc)
+        return future
+
+    def wait_any(self, futures, timeout: float):
+        return set(futures)
+
+    def result(self, future) -> Any:
+        return future.result()
+
+    def cancel(self, future) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+def _init_worker(tmpdir: str, threads: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent decides when to stop
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    os.environ["TMPDIR"] = tmpdir
+    tempfile.tempdir = tmpdir
+    for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
+        os.environ[name] = str(threads)
+    os.environ["TF_NUM_INTEROP_THREADS"] = "1"
+
+
+class PoolExecutor:
+    """``workers`` local processes sharing the machine's cores."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.window = 2 * workers
+        self._tmpdir = tempfile.mkdtemp(prefix="msroi-run-")
+        self._threads = max(1, usable_cores() // workers)
+        self._pool = self._new_pool()
+        self._retries: dict[cf.Future, tuple[Callable, tuple]] = {}
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        return cf.ProcessPoolExecutor(
+            self.workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker, initargs=(self._tmpdir, self._threads))
+
+    def submit(self, fn: Callable, *args) -> cf.Future:
+        try:
+            future = self._pool.submit(fn, *args)
+        except cf.BrokenExecutor:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            future = self._pool.submit(fn, *args)
+        self._retries[future] = (fn, args)
+        return future
+
+    def wait_any(self, futures, timeout: float):
+        return cf.wait(futures, timeout=timeout, return_when=cf.FIRST_COMPLETED).done
+
+    def result(self, future) -> Any:
+        fn, args = self._retries.pop(future)
+        try:
+            return future.result()
+        except cf.BrokenExecutor:
+            pass
+        # Its worker died (perhaps for another job): once more, alone on a fresh pool.
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new_pool()
+        try:
+            return self._pool.submit(fn, *args).result()
+        except cf.BrokenExecutor:
+            raise WorkerLost("its worker process died twice (out of memory? try lower "
+                             "--max-pixels or --jobs)") from None
+
+    def cancel(self, future) -> bool:
+        cancelled = future.cancel()
+        if cancelled:
+            self._retries.pop(future, None)
+        return cancelled
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self._tmpdir, ignore_errors=True)
+
+
+class DaskExecutor:
+    """Jobs on a Dask cluster: ``address`` of its scheduler, or ``"local"`` for a
+    ``LocalCluster`` of ``workers`` single-threaded processes made here."""
+
+    def __init__(self, address: str, workers: int = 1):
+        try:
+            import distributed
+        except ImportError:
+            from msroi.errors import MsroiError
+
+            raise MsroiError("--dask needs the 'distributed' package "
+                             "(pip install 'dask[distributed]')") from None
+        self._distributed = distributed
+        self._cluster = None
+        if address == "local":
+            self._cluster = distributed.LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True,
+                dashboard_address=None)
+            address = self._cluster
+        try:
+            self._client = distributed.Client(address, timeout="20s")
+        except OSError as exc:
+            from msroi.errors import MsroiError
+
+            raise MsroiError(f"--dask {address}: cannot reach the scheduler ({exc})") from None
+        self.workers = max(1, sum(self._client.nthreads().values()))
+        self.window = 2 * self.workers
+
+    def submit(self, fn: Callable, *args):
+        return self._client.submit(fn, *args, pure=False)
+
+    def wait_any(self, futures, timeout: float):
+        try:
+            return self._distributed.wait(list(futures), timeout=timeout,
+                                          return_when="FIRST_COMPLETED").done
+        except self._distributed.TimeoutError:
+            return set()
+
+    def result(self, future) -> Any:
+        try:
+            return future.result()
+        except self._distributed.KilledWorker as exc:
+            raise WorkerLost(f"Dask workers kept dying on it ({exc})") from None
+
+    def cancel(self, future) -> bool:
+        if future.status == "pending":
+            future.cancel()
+            return True
+        return False
+
+    def close(self) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(jobs: int, dask: str | None = None):
+    """Inline for one job, a process pool for more, or Dask when a scheduler is named."""
+    if dask:
+        return DaskExecutor(dask, jobs)
+    return InlineExecutor() if jobs <= 1 else PoolExecutor(jobs)
+
+
+def run_unordered(executor, fn: Callable, items: Iterable[tuple[Any, tuple]], *,
+                  should_stop: Callable[[], bool] = lambda: False,
+                  window: int | None = None) -> Iterator[tuple[Any, Any, BaseException | None]]:
+    """Yields ``(key, result, None)`` or ``(key, None, exception)`` for each ``(key, args)``
+    of ``items`` as ``fn(*args)`` finishes, at most ``window`` (default: the executor's) in
+    flight. ``items`` is consumed lazily (args are made only when submitted). Once
+    ``should_stop()`` is true no more are submitted, unstarted jobs are dropped (not
+    yielded) and the running ones are waited for."""
+    window = window or executor.window
+    pending: dict[Any, Any] = {}
+    source = iter(items)
+    exhausted = False
+    while True:
+        stopping = should_stop()
+        while not stopping and not exhausted and len(pending) < window:
+            try:
+                key, args = next(source)
+            except StopIteration:
+                exhausted = True
+                break
+            pending[executor.submit(fn, *args)] = key
+            stopping = should_stop()
+        if stopping:
+            for future in [f for f in pending if executor.cancel(f)]:
+                del pending[future]
+        if not pending:
+            return
+        for future in executor.wait_any(pending, timeout=0.25):
+            key = pending.pop(future)
+            try:
+                yield key, executor.result(future), None
+            except Exception as exc:  # noqa: BLE001 - reported by the caller, the run goes on
+                yield key, None, exc

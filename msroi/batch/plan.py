@@ -1,0 +1,94 @@
+"""Which file goes where: input files -> unique output paths, checked before any work.
+
+Rules (the "nothing lost" half that needs no run state):
+
+- a folder input maps to a mirrored tree of ``.jpg`` files under the output folder; files
+  inside the output folder are never inputs (an output folder inside the input tree is
+  skipped, so a rerun never compresses earlier outputs);
+- every input gets its own output name: ``a.png`` -> ``a.jpg``; where two inputs would
+  share a name (``a.png`` and ``a.jpg``), each keeps its whole name (``a.png.jpg``,
+  ``a.jpg.jpg``), and a name that is still taken gets ``-2``, ``-3`` ... (compared
+  case-insensitively, so the tree also survives a case-insensitive file system);
+- no output is an input; a folder input with ``-o`` naming an existing file is refused.
+
+Whether an existing output may be replaced depends on who wrote it (:mod:`.manifest`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from msroi.errors import MsroiError
+from msroi.io import find_images
+
+
+@dataclass(frozen=True)
+class Plan:
+    """``pairs``: (input, output) paths; ``folder``: the output folder of a folder run
+    (None for one file, which keeps no manifest)."""
+
+    pairs: list[tuple[Path, Path]]
+    folder: Path | None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def unique_outputs(relative_inputs: list[Path]) -> list[Path]:
+    """Output paths (relative, ``.jpg``) for input paths relative to the input folder, one
+    per input and never two alike (see the module docstring). Deterministic for a given
+    set of inputs."""
+    def key(path: Path) -> str:
+        return str(path).casefold()
+
+    preferred = [p.with_suffix(".jpg") for p in relative_inputs]
+    counts: dict[str, int] = {}
+    for p in preferred:
+        counts[key(p)] = counts.get(key(p), 0) + 1
+    # Uncontested preferred names are reserved first, so a later fallback never takes one.
+    taken = {key(p) for p in preferred if counts[key(p)] == 1}
+    outputs = []
+    for source, first in zip(relative_inputs, preferred):
+        if counts[key(first)] == 1:
+            outputs.append(first)
+            continue
+        candidate = source.with_name(source.name + ".jpg")
+        number = 1
+        while key(candidate) in taken:
+            number += 1
+            candidate = source.with_name(f"{source.name}-{number}.jpg")
+        taken.add(key(candidate))
+        outputs.append(candidate)
+    return outputs
+
+
+def plan_outputs(source: str | os.PathLike, target: str | os.PathLike) -> Plan:
+    """The (input, output) pairs of ``msroi compress SOURCE -o TARGET``.
+
+    A file maps to ``target`` itself, or into it (``stem.jpg``) when ``target`` is an
+    existing folder. Raises :class:`MsroiError` (one line) for a plan that would lose a file.
+    """
+    source, target = Path(source), Path(target)
+    if not source.exists():
+        raise MsroiError(f"{source}: no such file or folder")
+    if source.is_dir():
+        if target.exists() and not target.is_dir():
+            raise MsroiError(f"{target}: exists and is not a folder; a folder input needs an "
+                             "output folder")
+        if _inside(source, target):
+            raise MsroiError(f"{target}: the output folder contains the input folder {source}; "
+                             "choose an output folder outside it")
+        files = [f for f in find_images(source) if not _inside(f, target)]
+        outputs = unique_outputs([f.relative_to(source) for f in files])
+        return Plan([(f, target / o) for f, o in zip(files, outputs)], target)
+    dst = target / (source.stem + ".jpg") if target.is_dir() else target
+    if dst.exists() and dst.resolve() == source.resolve():
+        raise MsroiError(f"{dst}: output would overwrite the input; choose another output")
+    return Plan([(source, dst)], None)
