@@ -26,7 +26,10 @@ FIXED_QUALITIES = (100, 85, 65, 45)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description="Mix JPEG qualities by an MSROI map (paper's program).")
+    from msroi.cli import OneLineParser, int_in_range
+
+    p = OneLineParser(prog="combine_images.py",
+                      description="Mix JPEG qualities by an MSROI map (paper's program).")
     p.add_argument("-image", type=str, default="image.png")
     p.add_argument("-map", type=str, default="./output/msroi_map.jpg")
     p.add_argument("-output_directory", type=str, default="output")
@@ -35,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     # 1 for metric comparisons against the standard JPEG (the paper's advice); 0 = never larger.
     p.add_argument("-threshold_pct", type=int, default=20)
     p.add_argument("-use_convert", type=int, default=0, help="1: ImageMagick (Wand) makes the ladder")
-    p.add_argument("-jpeg_compression", type=int, default=50)
+    p.add_argument("-jpeg_compression", type=int_in_range(1, 100), default=50)
     p.add_argument("-model", type=int, default=6, choices=range(1, 7), metavar="{1..6}")
     p.add_argument("-single", type=int, default=1)
     p.add_argument("-dataset", type=str, default="kodak", choices=("kodak", "large"))

@@ -9,7 +9,6 @@ the map has the image's size.
 
 from __future__ import annotations
 
-import argparse
 import io as _io
 import sys
 from pathlib import Path
@@ -22,16 +21,22 @@ from msroi.maps import MAP_METHODS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write the MSROI map of an image (paper's program).")
+    from msroi.cli import OneLineParser, int_in_range
+
+    parser = OneLineParser(prog="generate_map.py",
+                           description="Write the MSROI map of an image (paper's program).")
     parser.add_argument("image")
     parser.add_argument("-output_directory", "--output-directory", default="output")
     parser.add_argument("-model", "--model", default=None, help="map model preset (default: the default)")
-    parser.add_argument("-top_k", "--top-k", type=int, default=5)
+    parser.add_argument("-top_k", "--top-k", type=int_in_range(1), default=5)
     parser.add_argument("-method", "--method", choices=MAP_METHODS, default=None,
                         help="fused (default for the shipped model), energy, or cam (the "
                              "paper's class activation maps); see 'msroi map --help'")
     args = parser.parse_args(argv)
 
+    from msroi.quiet import import_tensorflow
+
+    import_tensorflow()
     from msroi import io, maps
     from msroi.importance import map_to_uint8
 

@@ -18,25 +18,24 @@ from typing import Sequence
 from msroi.errors import MsroiError
 
 
-class _Parser(argparse.ArgumentParser):
-    """Usage errors as one line, ``msroi: error: ...``, exit status 2."""
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line, ``PROG: error: ... (see PROG --help)``, exit status 2."""
 
     def error(self, message: str):
-        self.exit(2, f"msroi: error: {message} (see msroi {self._subcommand()}--help)\n")
-
-    def _subcommand(self) -> str:
-        words = self.prog.split()[1:]
-        return " ".join(words) + " " if words else ""
+        program = self.prog.split()[0]
+        self.exit(2, f"{program}: error: {message} (see {self.prog} --help)\n")
 
 
-def _int_at_least(low: int, what: str):
+def int_in_range(low: int, high: int | None = None):
+    """An argparse type: a whole number in [low, high] (no upper end if ``high`` is None)."""
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"{what} must be at least {low}, got {value}")
+        if value < low or (high is not None and value > high):
+            span = f"at least {low}" if high is None else f"{low}..{high}"
+            raise argparse.ArgumentTypeError(f"must be {span}, got {value}")
         return value
     return parse
 
@@ -62,11 +61,11 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
         "(default where the model names cue layers, as the shipped one does: best against the "
         "independent judge); energy = two-scale feature energy snapped to edges (default "
         "otherwise); cam = the paper's top-k class activation maps"))
-    parser.add_argument("--top-k", type=_int_at_least(1, "--top-k"), default=DEFAULT_TOP_K,
+    parser.add_argument("--top-k", type=int_in_range(1), default=DEFAULT_TOP_K,
                         help=f"classes combined into the map (default {DEFAULT_TOP_K})")
     parser.add_argument("--combine", choices=sorted(COMBINERS), default="paper",
                         help="map method cam: how class maps are combined (default: the paper's ranking)")
-    parser.add_argument("--working-size", type=_int_at_least(0, "--working-size"),
+    parser.add_argument("--working-size", type=int_in_range(0),
                         default=DEFAULT_WORKING_SIZE,
                         help=f"longer side of the network input in pixels (default {DEFAULT_WORKING_SIZE}); 0 = full resolution")
 
@@ -325,7 +324,7 @@ def cmd_models(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from msroi import __version__
 
-    parser = _Parser(prog="msroi", description=(
+    parser = OneLineParser(prog="msroi", description=(
         "Semantic region-of-interest JPEG compression: a CNN finds where the meaning is, "
         "the encoder spends the bytes there, the output is a standard JPEG."))
     parser.add_argument("--version", action="version", version=f"msroi {__version__}")
@@ -372,12 +371,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help=(
         "replace existing files that msroi did not write (the report names them); without "
         "it such files are left as they are and reported"))
-    p.add_argument("-j", "--jobs", type=_int_at_least(1, "--jobs"), default=usable_cores(),
+    p.add_argument("-j", "--jobs", type=int_in_range(1), default=usable_cores(),
                    help=f"worker processes for a folder (default: the usable cores, {usable_cores()} here)")
     p.add_argument("--dask", default=os.environ.get(DASK_ENV), metavar="ADDRESS", help=(
         f"run the files on a Dask cluster: its scheduler (tcp://host:8786), or 'local' for "
         f"a local cluster of --jobs workers (default: ${DASK_ENV} if set, else the local pool)"))
-    p.add_argument("--max-pixels", type=_int_at_least(1, "--max-pixels"),
+    p.add_argument("--max-pixels", type=int_in_range(1),
                    default=DEFAULT_MAX_PIXELS, help=(
                        f"refuse images larger than this many pixels, before decoding them "
                        f"(default {DEFAULT_MAX_PIXELS:,})"))

@@ -69,6 +69,8 @@ def compress(
     pixels = loaded.pixels
     if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
         raise ValueError(f"expected an RGB uint8 image (H, W, 3), got {pixels.dtype} {pixels.shape}")
+    if pixels.shape[0] == 0 or pixels.shape[1] == 0:
+        raise ValueError(f"the image has no pixels (shape {pixels.shape})")
     if method not in CODECS:
         raise ValueError(f"unknown method '{method}' (choose from {', '.join(CODECS)})")
     codec = CODECS[method](**(codec_options or {}))
