@@ -22,6 +22,7 @@ class OneLineParser(argparse.ArgumentParser):
     """Usage errors as one line, ``PROG: error: ... (see PROG --help)``, exit status 2."""
 
     def error(self, message: str):
+        message = message.replace("\r", "\\r").replace("\n", "\\n")  # stays one line
         program = self.prog.split()[0]
         self.exit(2, f"{program}: error: {message} (see {self.prog} --help)\n")
 
@@ -32,7 +33,7 @@ def int_in_range(low: int, high: int | None = None):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
         if value < low or (high is not None and value > high):
             span = f"at least {low}" if high is None else f"{low}..{high}"
             raise argparse.ArgumentTypeError(f"must be {span}, got {value}")

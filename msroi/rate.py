@@ -58,7 +58,7 @@ class Budget:
         if m := re.fullmatch(r"(\d+(?:\.\d+)?)\s*(b|kb|mb)?", t):
             scale = {None: 1, "b": 1, "kb": 1000, "mb": 1_000_000}[m.group(2)]
             return cls(max_bytes=int(float(m.group(1)) * scale))
-        raise ValueError(f"cannot read budget '{text}' (examples: q50, 30000, 30kB, 0.5bpp)")
+        raise ValueError(f"cannot read budget {text!r} (examples: q50, 30000, 30kB, 0.5bpp)")
 
     def target_bytes(self, image: np.ndarray, *, exif: bytes | None = None,
                      icc_profile: bytes | None = None) -> int:

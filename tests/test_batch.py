@@ -324,3 +324,165 @@ def test_plan_refuses_output_folder_containing_the_input(tmp_path):
     make_tree(src, 1)
     with pytest.raises(MsroiError, match="contains the input"):
         plan_outputs(src, tmp_path / "a")
+
+
+# -- kills, signals, processes ------------------------------------------------------------
+
+def _wait_for_done(folder: Path, count: int, process: subprocess.Popen | None = None,
+                   timeout: float = 120) -> int:
+    """Waits until the manifest of ``folder`` records ``count`` files done; returns how many."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (folder / MANIFEST_NAME).exists() and (done := len(done_records(folder))) >= count:
+            return done
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"run ended early: {process.communicate()}")
+        time.sleep(0.05)
+    raise AssertionError("no progress")
+
+
+def test_kill_and_resume_redoes_only_what_was_in_flight(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    make_tree(src, 10)
+    process = run_cli("compress", str(src), "-o", str(out), "-q", "-j", "1")
+    _wait_for_done(out, 3, process)
+    process.kill()
+    process.wait()
+    recorded = len(done_records(out))
+    assert 3 <= recorded < 10
+    rerun = subprocess.run([sys.executable, "-m", "msroi.cli", "compress", str(src), "-o",
+                            str(out), "-q", "-j", "1"], cwd=ROOT, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    rows = read_report(out)
+    assert len(rows) == 10
+    assert sum(r["status"] == "up-to-date" for r in rows) == recorded
+    assert sum(r["status"] == "done" for r in rows) == 10 - recorded
+    assert len(list(out.rglob("*.jpg"))) == 10 and not list(out.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("signum,status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_signal_stops_after_files_in_flight_with_a_report(tmp_path, signum, status):
+    src, out, tmp = tmp_path / "in", tmp_path / "out", tmp_path / "tmp"
+    tmp.mkdir()
+    make_tree(src, 12)
+    process = run_cli("compress", str(src), "-o", str(out), "-q", "-j", "2",
+                      env_extra={"TMPDIR": str(tmp)})
+    _wait_for_done(out, 2, process)
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == status, err
+    assert "Traceback" not in err and "resume" in err
+    rows = read_report(out)
+    written = [r for r in rows if r["status"] == "done"]
+    assert 2 <= len(written) < 12 and len(list(out.rglob("*.jpg"))) == len(written)
+    assert len(done_records(out)) == len(written)
+    assert not list(out.rglob("*.tmp")) and not list(tmp.iterdir())  # no temp files left
+    rerun = subprocess.run([sys.executable, "-m", "msroi.cli", "compress", str(src), "-o",
+                            str(out), "-q", "-j", "2"], cwd=ROOT, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    statuses = [r["status"] for r in read_report(out)]
+    assert statuses.count("up-to-date") == len(written) and statuses.count("done") == 12 - len(written)
+
+
+def test_two_runs_at_once_one_refuses(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    make_tree(src, 40)  # enough that the first run is still busy when the second starts
+    first = run_cli("compress", str(src), "-o", str(out), "-q", "-j", "1")
+    _wait_for_done(out, 1, first)
+    second = subprocess.run([sys.executable, "-m", "msroi.cli", "compress", str(src), "-o",
+                             str(out), "-q"], cwd=ROOT, capture_output=True, text=True)
+    assert second.returncode == 2
+    assert "another msroi run" in second.stderr and len(second.stderr.strip().splitlines()) == 1
+    assert first.wait(timeout=120) == 0
+    rows = read_report(out)
+    assert len(rows) == 40 and {r["status"] for r in rows} == {"done"}
+
+
+def test_process_pool_writes_every_file_once(tmp_path):
+    from msroi.batch import CompressSettings, compress_files
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    make_tree(src, 6)
+    report = compress_files(plan_outputs(src, out), CompressSettings(), jobs=2, progress=False)
+    assert report.ok and len(report.rows) == 6
+    records = done_records(out)
+    assert sorted(r["output"] for r in records) == sorted(
+        str(p.relative_to(out)) for p in out.rglob("*.jpg"))
+    assert_standard_jpeg((out / "img00.jpg").read_bytes(), (64, 96), baseline=False)
+
+
+def test_dask_cluster_with_a_worker_killed_mid_run(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    import threading
+
+    from msroi.batch import CompressSettings, compress_files
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    make_tree(src, 30)
+    killed_after = []
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            client.wait_for_workers(2)
+            victim = next(iter(client.run(os.getpid).values()))
+
+        def kill_a_worker():
+            done = _wait_for_done(out, 2)
+            os.kill(victim, signal.SIGKILL)
+            killed_after.append(done)
+
+        killer = threading.Thread(target=kill_a_worker, daemon=True)
+        killer.start()
+        report = compress_files(plan_outputs(src, out), CompressSettings(),
+                                dask=cluster.scheduler_address, progress=False)
+        killer.join(timeout=60)
+    assert killed_after and killed_after[0] < 30  # the kill came mid-run
+    assert report.ok, report.failed
+    records = done_records(out)
+    assert len(records) == 30 and len({r["output"] for r in records}) == 30
+    assert len(list(out.rglob("*.jpg"))) == 30
+
+
+# -- fuzzing: no traceback for any option value or input bytes ----------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_OPTIONS = ["--budget", "--total-budget", "--top-k", "--working-size", "--jobs", "--max-pixels"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(option=st.sampled_from(_OPTIONS), value=st.text(min_size=1, max_size=12))
+def test_fuzzed_option_values_parse_or_fail_in_one_line(option, value, capsys):
+    parser = cli.build_parser()
+    try:
+        parser.parse_args(["compress", "in.png", "-o", "out.jpg", f"{option}={value}"])
+    except SystemExit as exc:
+        assert exc.code == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("msroi: error:")
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.one_of(
+    st.binary(max_size=300),
+    st.sampled_from([b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF89a", b"BM", b"II*\x00",
+                     b"RIFF\x00\x00\x00\x00WEBP"]).flatmap(
+        lambda head: st.binary(max_size=200).map(lambda tail: head + tail))))
+def test_fuzzed_input_bytes_give_one_line_errors(data):
+    from msroi.errors import ImageReadError
+    from msroi.io import load_image
+
+    try:
+        loaded = load_image("fuzz.bin", data=data)
+    except ImageReadError as exc:
+        message = str(exc)
+        assert message.startswith("fuzz.bin: ") and "\n" not in message
+    else:
+        assert loaded.pixels.ndim == 3 and loaded.pixels.dtype == np.uint8
+
+
+def test_compress_file_job_reports_bad_bytes_as_one_line():
+    from msroi.batch import CompressSettings, compress_file
+
+    result = compress_file(CompressSettings(), "x.png", b"\x89PNG\r\n\x1a\nrubbish")
+    assert result.data is None and result.error.startswith("x.png: ")
