@@ -367,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--map", help="use this map (grey image) instead of computing one")
     p.add_argument("--strip-metadata", action="store_true", help="do not copy EXIF and ICC")
     from msroi.batch import DASK_ENV, usable_cores
-    from msroi.io import DEFAULT_MAX_PIXELS
+    from msroi.batch.job import DEFAULT_BATCH_MAX_PIXELS
 
     p.add_argument("--overwrite", action="store_true", help=(
         "replace existing files that msroi did not write (the report names them); without "
@@ -378,9 +378,10 @@ def build_parser() -> argparse.ArgumentParser:
         f"run the files on a Dask cluster: its scheduler (tcp://host:8786), or 'local' for "
         f"a local cluster of --jobs workers (default: ${DASK_ENV} if set, else the local pool)"))
     p.add_argument("--max-pixels", type=int_in_range(1),
-                   default=DEFAULT_MAX_PIXELS, help=(
+                   default=DEFAULT_BATCH_MAX_PIXELS, help=(
                        f"refuse images larger than this many pixels, before decoding them "
-                       f"(default {DEFAULT_MAX_PIXELS:,})"))
+                       f"(default {DEFAULT_BATCH_MAX_PIXELS:,}: ~2 GB of work per image, "
+                       f"plus ~0.8 GB per worker for the runtime)"))
     p.add_argument("-q", "--quiet", action="store_true")
     _add_map_options(p)
     p.set_defaults(run=cmd_compress)

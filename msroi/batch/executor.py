@@ -67,14 +67,19 @@ class InlineExecutor:
         pass
 
 
+def thread_environment(threads: int) -> dict[str, str]:
+    """Environment that keeps one worker's TensorFlow and oneDNN within ``threads`` cores
+    (several workers each using every core only fight over them)."""
+    return {"OMP_NUM_THREADS": str(threads), "TF_NUM_INTRAOP_THREADS": str(threads),
+            "TF_NUM_INTEROP_THREADS": "1"}
+
+
 def _init_worker(tmpdir: str, threads: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent decides when to stop
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.environ["TMPDIR"] = tmpdir
     tempfile.tempdir = tmpdir
-    for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
-        os.environ[name] = str(threads)
-    os.environ["TF_NUM_INTEROP_THREADS"] = "1"
+    os.environ.update(thread_environment(threads))
 
 
 class PoolExecutor:
@@ -147,9 +152,15 @@ class DaskExecutor:
         self._distributed = distributed
         self._cluster = None
         if address == "local":
-            self._cluster = distributed.LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True,
-                dashboard_address=None)
+            import dask
+
+            # Dask's default MALLOC_TRIM_THRESHOLD_ (64 kB) pins glibc's thresholds, so
+            # every large array is a fresh mmap and page faults: encoding ran ~25% slower.
+            with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+                self._cluster = distributed.LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True,
+                    dashboard_address=None,
+                    env=thread_environment(max(1, usable_cores() // workers)))
             address = self._cluster
         try:
             self._client = distributed.Client(address, timeout="20s")

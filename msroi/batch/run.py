@@ -222,7 +222,9 @@ def compress_files(plan: Plan, settings: CompressSettings, *, jobs: int = 1,
                     continue
                 row.update(result.row, status="done")
                 try:
+                    started = time.perf_counter()
                     outputs.write(dst, result.data, identity=identity, settings=digest, row=row)
+                    row["seconds_write"] = round(time.perf_counter() - started, 4)
                 except FileExistsError:
                     row.update(status="failed", error=f"{dst}: a file appeared there during the "
                                "run; left as it is")
