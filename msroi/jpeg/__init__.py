@@ -6,5 +6,6 @@ Strategies are registered by name in :data:`CODECS` (``msroi compress --method``
 from msroi.jpeg.codec import CODECS, Codec, CompressResult
 from msroi.jpeg.adaptive import AdaptiveCodec
 from msroi.jpeg.paper import PaperCodec
+from msroi.jpeg.rdq import RDQuantiserCodec
 
 __all__ = ["CODECS", "AdaptiveCodec", "Codec", "CompressResult", "PaperCodec"]

@@ -1,0 +1,268 @@
+"""Semantic rate-distortion quantisation (codec ``rdq``): field -> per-block lambda -> trellis.
+
+One standard JPEG: mozjpeg's quantisation tables at quality ``q`` (the table knob), our own
+DCT of the photo (:mod:`msroi.jpeg.dct`), and every block's AC levels chosen by the trellis
+of :mod:`msroi.jpeg.trellis` to minimise ``D + lambda_b R`` with the block's own lambda:
+
+    lambda_b = base(q) * exp(strength * gain * (mean importance - importance_b))
+
+so blocks the map marks important get a smaller lambda (more bits, less error) and the
+rest a larger one, around the same mean: ``strength`` 0 ignores the map (the plain
+rate-distortion encoder, one lambda), 1 spends on the objects first. The importance of a
+block is the map averaged over it and smoothed over its neighbours (no hard edge of
+quality where the map steps). Distortion is measured in the coefficients with a weight per
+frequency, ``(Q_ref / Q_k) ** (2 * table_weighting)``: 0 = squared error (PSNR), 1 = error
+in units of each frequency's quantiser step (mozjpeg's choice, what the table's
+psychovisual shape asks for). The file size is computed from the levels
+(:mod:`msroi.jpeg.entropy`), so rate control searches without writing; one file is
+written at the end, progressive (mozjpeg's scans) or baseline, with optimised Huffman.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from msroi.importance import check_map
+from msroi.jpeg.codec import Codec, register
+from msroi.jpeg.dct import SAMPLING, dct_coefficients
+from msroi.jpeg.entropy import baseline_size, code_lengths
+from msroi.jpeg.field import importance_field, masking_weight, upsample_blocks
+from msroi.jpeg.markers import insert_metadata
+from msroi.jpeg.trellis import ac_symbol_counts, quantise, to_zigzag
+
+#: Named strengths, chosen on BSDS500 training photos with the judge's objects (README,
+#: "Results"): balanced gains in the objects at about the peer's whole-image quality;
+#: objects trades the background for the objects.
+STRENGTHS = {"balanced": 0.5, "objects": 3.0}
+#: lambda = LAMBDA_SCALE * Q_ref^2 * multiplier: the slope of uniform quantisation at high
+#: rate (dD/dR = 2 ln2 Q^2/12 ~ 0.115 Q^2) scaled by a factor tuned on training photos.
+LAMBDA_SCALE = 0.115
+#: exp(strength * GAIN * (mean - importance)): at strength 1, lambda spans e^+-GAIN/2
+#: between the mean and the extremes of a [0, 1] map.
+GAIN = 4.0
+#: Share of a lambda raise that the flattest blocks take (the busiest take all of it):
+#: measured on BSDS500 training photos, 0.3 kept PSNR-HVS-M at balanced strength
+#: (-0.10 dB vs mozjpeg instead of -0.34) for 0.03 dB of the objects' gain.
+FLAT_SHARE = 0.3
+
+
+@lru_cache(maxsize=128)
+def mozjpeg_tables(quality: int) -> tuple[np.ndarray, np.ndarray]:
+    """mozjpeg 4.0.3's default (luma, chroma) quantisation tables at ``quality``, values
+    kept <= 255 (baseline), float64 (8, 8) each."""
+    import jpeglib
+
+    with tempfile.TemporaryDirectory(prefix="msroi-qt-") as tmp:
+        path = os.path.join(tmp, "t.jpg")
+        with jpeglib.version("mozjpeg403"):
+            jpeglib.from_spatial(np.zeros((16, 16, 3), np.uint8)).write_spatial(
+                path, qt=int(quality), flags=["+FORCE_BASELINE"])
+        dct = jpeglib.read_dct(path)
+        dct.load()
+        luma, chroma = (dct.qt[n].astype(np.float64) for n in (dct.quant_tbl_no[0], dct.quant_tbl_no[1]))
+    return luma, chroma
+
+
+def smooth_field(values: np.ndarray, passes: int = 1) -> np.ndarray:
+    """A 3x3 box blur of a block field (edge-extended): neighbours share their lambda."""
+    out = np.asarray(values, np.float64)
+    for _ in range(passes):
+        padded = np.pad(out, 1, mode="edge")
+        out = sum(padded[i: i + out.shape[0], j: j + out.shape[1]]
+                  for i in range(3) for j in range(3)) / 9.0
+    return out
+
+
+@dataclass
+class RDState:
+    """What does not depend on the knobs: coefficients and the field, per component."""
+
+    image: np.ndarray
+    coefficients: list[np.ndarray]          # float32 (rows, cols, 8, 8) per component
+    importance: list[np.ndarray]            # float64 (rows, cols) per component, smoothed
+    texture: list[np.ndarray]               # float (rows, cols) per component in [0, 1]
+    factors: tuple
+    mcus: tuple[int, int]
+    cache: dict = field(default_factory=dict)  # (quality, strength, scale) -> levels
+    ratio: float = 1.0  # written size / computed baseline size, updated by each write
+
+
+@register
+class RDQuantiserCodec(Codec):
+    """Per-block rate-distortion quantisation steered by the map (see module docstring).
+
+    ``strength``: a number >= 0 or a name of :data:`STRENGTHS`; ``table_weighting`` in
+    [0, 1]; ``lambda_scale``, ``gain``: see the module constants; ``baseline``:
+    sequential file instead of progressive.
+    """
+
+    name = "rdq"
+    quality_range = (5, 98)
+
+    def __init__(self, *, strength: float | str = "balanced", table_weighting: float = 1.0,
+                 lambda_scale: float = LAMBDA_SCALE, gain: float = GAIN,
+                 high_discount: float = 0.0, flat_share: float = FLAT_SHARE, baseline: bool = False,
+                 subsampling: str = "4:2:0"):
+        if isinstance(strength, str):
+            if strength not in STRENGTHS:
+                raise ValueError(f"unknown strength '{strength}' (a number >= 0 or one of "
+                                 f"{', '.join(STRENGTHS)})")
+            strength = STRENGTHS[strength]
+        if not strength >= 0:
+            raise ValueError("strength must be >= 0")
+        if subsampling not in SAMPLING:
+            raise ValueError(f"subsampling must be one of {', '.join(SAMPLING)}")
+        self.strength = float(strength)
+        self.table_weighting = float(table_weighting)
+        self.lambda_scale = float(lambda_scale)
+        self.gain = float(gain)
+        self.high_discount = float(high_discount)
+        self.flat_share = float(flat_share)
+        self.baseline = baseline
+        self.subsampling = subsampling
+
+    def options(self) -> dict:
+        return {"strength": self.strength, "table_weighting": self.table_weighting,
+                "lambda_scale": self.lambda_scale, "gain": self.gain,
+                "high_discount": self.high_discount, "flat_share": self.flat_share,
+                "baseline": self.baseline, "subsampling": self.subsampling}
+
+    def prepare(self, image: np.ndarray, importance: np.ndarray) -> RDState:
+        importance = check_map(importance, image.shape[:2])
+        coefficients = dct_coefficients(image, self.subsampling)
+        factors = SAMPLING[self.subsampling]
+        dims = np.array([c.shape[:2] for c in coefficients])
+        fields = [smooth_field(f) for f in importance_field(importance, dims, np.array(factors))]
+        max_v = max(v for v, _ in factors)
+        max_h = max(h for _, h in factors)
+        mcus = (-(-image.shape[0] // (8 * max_v)), -(-image.shape[1] // (8 * max_h)))
+        texture = masking_weight(np.abs(coefficients[0]).sum(axis=(2, 3)) - np.abs(coefficients[0][..., 0, 0]))
+        textures = [texture if i == 0 else upsample_blocks(texture, dims[i]) for i in range(len(dims))]
+        return RDState(np.ascontiguousarray(image), coefficients, fields, textures, factors, mcus)
+
+    # -- field -> lambda -> levels -------------------------------------------------------
+    def lambdas(self, state: RDState, table: np.ndarray, component: int,
+                strength: float) -> np.ndarray:
+        """lambda per block (rows, cols) of one component."""
+        importance = state.importance[component]
+        base = self.lambda_scale * float(table[0, 1]) ** 2
+        exponent = strength * self.gain * (importance.mean() - importance)
+        # Blocks given fewer bits than the mean: flat ones (errors show) get only
+        # ``flat_share`` of the raise, busy ones all of it (texture masks the error).
+        texture = state.texture[component]
+        exponent = np.where(exponent > 0, exponent * (self.flat_share + (1 - self.flat_share) * texture),
+                            exponent)
+        return base * np.exp(exponent)
+
+    def levels(self, state: RDState, quality: int, strength: float | None = None,
+               scale: float = 1.0) -> list[np.ndarray]:
+        """int16 levels (rows, cols, 8, 8) per component at ``quality`` and ``strength``,
+        every lambda times ``scale`` (rate control's fine knob between two qualities)."""
+        strength = self.strength if strength is None else float(strength)
+        key = (int(quality), strength, float(scale))
+        if key in state.cache:
+            return state.cache[key]
+        tables = mozjpeg_tables(int(quality))
+        out = []
+        for component, coefficients in enumerate(state.coefficients):
+            table = tables[0 if component == 0 else 1]
+            weights = (table[0, 1] / table) ** (2 * self.table_weighting)
+            lambdas = scale * self.lambdas(state, table, component, strength)
+            discounts = np.clip(min(1.0, strength) * self.high_discount
+                                * (1.0 - state.importance[component]), 0.0, 0.95)
+            # Code lengths from plain rounding's symbols, then once more from the trellis's own.
+            rounded = np.round(coefficients / table).astype(np.int16)
+            ac_bits = self._ac_bits(rounded)
+            levels = quantise(coefficients, table, lambdas, ac_bits, weights, discounts)
+            levels = quantise(coefficients, table, lambdas, self._ac_bits(levels), weights, discounts)
+            out.append(levels)
+        state.cache[key] = out
+        return out
+
+    @staticmethod
+    def _ac_bits(levels: np.ndarray) -> np.ndarray:
+        counts = np.zeros(256, np.int64)
+        ac_symbol_counts(np.ascontiguousarray(to_zigzag(levels)), counts)
+        lengths = code_lengths(counts).astype(np.float64)
+        lengths[lengths == 0] = 16.0  # a symbol the image does not use yet: the longest code
+        return lengths
+
+    def size_estimate(self, state: RDState, quality: int, strength: float | None = None,
+                      scale: float = 1.0) -> int:
+        """Bytes of the baseline file (no metadata) at these knobs, without writing it."""
+        return baseline_size(self.levels(state, quality, strength, scale), state.factors, state.mcus)
+
+    def size_proxy(self, state: RDState):
+        """The computed baseline size times the written/computed ratio seen so far
+        (progressive scans differ from baseline by a few per cent)."""
+        return lambda quality: state.ratio * self.size_estimate(state, quality)
+
+    def refine(self, state: RDState, quality: int, max_bytes: int, *,
+               exif: bytes | None = None, icc_profile: bytes | None = None,
+               steps: int = 7, tolerance: float = 0.01) -> tuple[bytes, dict] | None:
+        """The largest file at ``quality`` that fits ``max_bytes``, found by bisection on a
+        factor of every lambda (log scale, 1/3..3) placed by the computed size; only the
+        answer is written. None if even the largest factor does not fit."""
+        def estimate(log_scale: float) -> float:
+            return state.ratio * self.size_estimate(state, quality, scale=float(np.exp(log_scale)))
+
+        low, high = np.log(1 / 3), np.log(3.0)  # low: bigger files, high: smaller
+        if estimate(high) > max_bytes:
+            return None
+        if estimate(low) <= max_bytes:
+            best = low
+        else:
+            for _ in range(steps):
+                middle = (low + high) / 2
+                if estimate(middle) <= max_bytes:
+                    high = middle
+                    if estimate(middle) >= (1 - tolerance / 2) * max_bytes:
+                        break
+                else:
+                    low = middle
+            best = high
+        for _ in range(4):  # the written size decides; step the factor up if it is over
+            data = self.encode(state, quality, exif=exif, icc_profile=icc_profile,
+                               scale=float(np.exp(best)))
+            if len(data) <= max_bytes:
+                return data, {"lambda_factor": round(float(np.exp(best)), 4)}
+            best += 0.05
+        return None
+
+    # -- levels -> file --------------------------------------------------------------------
+    def write(self, state: RDState, quality: int, levels: list[np.ndarray]) -> bytes:
+        import jpeglib
+
+        with tempfile.TemporaryDirectory(prefix="msroi-rdq-") as tmp:
+            template, target = os.path.join(tmp, "t.jpg"), os.path.join(tmp, "o.jpg")
+            with jpeglib.version("turbo210"):
+                spatial = jpeglib.from_spatial(np.full(state.image.shape, 128, np.uint8))
+                spatial.samp_factor = np.array(state.factors, np.int32)
+                spatial.write_spatial(template, qt=50)
+            dct = jpeglib.read_dct(template)
+            dct.load()
+            luma, chroma = mozjpeg_tables(int(quality))
+            qt = np.empty_like(dct.qt)
+            qt[dct.quant_tbl_no[0]] = luma
+            qt[dct.quant_tbl_no[1]] = chroma
+            dct.qt = qt
+            dct.Y, dct.Cb, dct.Cr = levels
+            dct.markers = []
+            with jpeglib.version("turbo210" if self.baseline else "mozjpeg403"):
+                dct.write_dct(target, flags=["+OPTIMIZE_CODING"])
+            with open(target, "rb") as f:
+                return f.read()
+
+    def encode(self, prepared: RDState, quality: int, *, exif: bytes | None = None,
+               icc_profile: bytes | None = None, strength: float | None = None,
+               scale: float = 1.0) -> bytes:
+        levels = self.levels(prepared, quality, strength, scale)
+        data = insert_metadata(self.write(prepared, quality, levels), exif, icc_profile)
+        # What the proxy learns: written bytes over the computed baseline size.
+        prepared.ratio = len(data) / baseline_size(levels, prepared.factors, prepared.mcus)
+        return data
