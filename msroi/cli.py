@@ -52,6 +52,21 @@ def _budget(text: str) -> str:
     return text
 
 
+def _strength(text: str) -> float | str:
+    from msroi.jpeg.rdq import STRENGTHS
+
+    if text in STRENGTHS:
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a strength (a number >= 0, or {', '.join(STRENGTHS)})")
+    return value
+
+
 def _add_map_options(parser: argparse.ArgumentParser) -> None:
     from msroi.maps import COMBINERS, DEFAULT_TOP_K, DEFAULT_WORKING_SIZE, MAP_METHODS
 
@@ -118,8 +133,9 @@ def cmd_map(args) -> int:
 def _compress_settings(args):
     from msroi.batch import CompressSettings
 
-    codec_options = ({"model": args.mixing_model} if args.method == "paper" else
-                     {"mode": args.mode, "baseline": args.baseline})
+    codec_options = {"paper": {"model": args.mixing_model},
+                     "aq": {"mode": args.mode, "baseline": args.baseline},
+                     "rdq": {"strength": args.strength, "baseline": args.baseline}}[args.method]
     importance_png = None
     if args.map:
         try:
@@ -353,12 +369,16 @@ def build_parser() -> argparse.ArgumentParser:
         "size limit: q50 = no larger than the standard JPEG at quality 50 (default), "
         "30000 or 30kB = bytes, 0.5bpp = bits per pixel"))
     p.add_argument("--method", choices=sorted(CODECS), default=DEFAULT_METHOD, help=(
-        "aq = per-block semantic quantisation in one JPEG (default); paper = the paper's "
-        "mix of JPEG qualities"))
+        f"rdq = per-block rate-distortion quantisation steered by the map; aq = the "
+        f"two-level switch between two mozjpeg encodes; paper = the paper's mix of JPEG "
+        f"qualities (default {DEFAULT_METHOD})"))
+    p.add_argument("--strength", type=_strength, default="balanced", help=(
+        "method rdq: how much the map moves bytes, a number >= 0 (0 = ignore the map, "
+        "1 = strong) or balanced (0.5, default) or objects (3)"))
     p.add_argument("--mode", choices=sorted(MODES), default="balanced",
                    help="method aq: balanced (default) or objects (objects first, background much coarser)")
     p.add_argument("--baseline", action="store_true",
-                   help="method aq: sequential (baseline) JPEG instead of progressive")
+                   help="methods rdq, aq: sequential (baseline) JPEG instead of progressive")
     p.add_argument("--mixing-model", type=int, choices=MIXING_MODELS, default=6,
                    help="method paper: the paper's mixing model (default 6)")
     p.add_argument("--total-budget", type=_budget, help=(

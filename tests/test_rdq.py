@@ -1,0 +1,215 @@
+"""The rdq codec: DCT front end, trellis, size model, strength, rate control, conformance."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from decoders import assert_standard_jpeg
+from msroi.jpeg import trellis
+from msroi.jpeg.dct import component_blocks, dct_coefficients
+from msroi.jpeg.entropy import baseline_size
+from msroi.jpeg.rdq import RDQuantiserCodec, mozjpeg_tables
+from msroi.jpeg.standard import decode, encode_mozjpeg
+from msroi.rate import Budget, compress_to_budget, search_quality
+
+
+def _block_cost(levels, c, q, w, lam, ac_bits):
+    """D + lambda R of one zigzag block, written out plainly (the reference)."""
+    distortion = float(sum(w[k] * (c[k] - levels[k] * q[k]) ** 2 for k in range(1, 64)))
+    bits, run = 0.0, 0
+    for k in range(1, 64):
+        if levels[k] == 0:
+            run += 1
+            continue
+        size = int(abs(levels[k])).bit_length()
+        bits += (run // 16) * ac_bits[0xF0] + ac_bits[(run % 16) << 4 | size] + size
+        run = 0
+    if run:
+        bits += ac_bits[0]
+    return distortion + lam * bits, bits
+
+
+def test_dct_matches_libjpeg_levels(astronaut):
+    import os
+    import tempfile
+
+    import jpeglib
+
+    image = np.ascontiguousarray(astronaut[:101, :133])  # odd sizes: partial blocks and MCUs
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "t.jpg")
+        with jpeglib.version("turbo210"):
+            spatial = jpeglib.from_spatial(image)
+            spatial.samp_factor = np.array([[2, 2], [1, 1], [1, 1]], np.int32)
+            spatial.write_spatial(path, qt=75)
+        dct = jpeglib.read_dct(path)
+        dct.load()
+        references = [dct.Y, dct.Cb, dct.Cr]
+        tables = [dct.qt[n] for n in dct.quant_tbl_no]
+    ours = dct_coefficients(image)
+    assert [c.shape[:2] for c in ours] == component_blocks(*image.shape[:2]) == \
+           [r.shape[:2] for r in references]
+    for coefficients, reference, table in zip(ours, references, tables):
+        levels = np.round(coefficients / table)
+        assert np.abs(levels - reference).max() <= 1  # libjpeg's integer DCT rounds
+        assert (levels == reference).mean() > 0.98
+
+
+def test_trellis_finds_the_exhaustive_optimum():
+    rng = np.random.default_rng(3)
+    q = np.full(64, 10.0)
+    ac_bits = rng.uniform(2, 12, 256)
+    for _ in range(20):
+        c = np.zeros(64)
+        c[0] = 40.0
+        positions = rng.choice(np.arange(1, 20), 5, replace=False)
+        c[positions] = rng.uniform(-40, 40, 5)
+        lam = float(rng.uniform(1, 200))
+        w = rng.uniform(0.5, 2, 64)
+        out = np.empty((1, 64), np.int16)
+        trellis.trellis_levels(c[None].astype(np.float32), q, w, np.array([lam]), np.zeros(1),
+                               np.zeros(64), ac_bits, out)
+        got, _ = _block_cost(out[0], c.astype(np.float32), q, w, lam, ac_bits)
+        options = []
+        for k in positions:
+            top = int(abs(c[k]) / q[k] + 0.5)
+            options.append(sorted({0, top, max(top - 1, 0)}))
+        best = np.inf
+        for choice in itertools.product(*options):
+            levels = np.zeros(64, np.int64)
+            for k, a in zip(positions, choice):
+                levels[k] = a if c[k] >= 0 else -a
+            best = min(best, _block_cost(levels, c.astype(np.float32), q, w, lam, ac_bits)[0])
+        assert got == pytest.approx(best, rel=1e-6)
+
+
+def test_lambda_zero_is_rounding_and_more_lambda_never_more_bits(cat):
+    coefficients = dct_coefficients(cat)[0]
+    table = mozjpeg_tables(60)[0]
+    ac_bits = np.random.default_rng(0).uniform(2, 14, 256)
+    shape = coefficients.shape[:2]
+    rounded = trellis.quantise(coefficients, table, np.zeros(shape), ac_bits)
+    expected = np.sign(coefficients) * np.floor(np.abs(coefficients) / table + 0.5)
+    assert np.array_equal(rounded, expected.astype(np.int16))
+    zz = trellis.to_zigzag(coefficients)
+    previous = None
+    for lam in (0.0, 10.0, 100.0, 1000.0, 10000.0):
+        levels = trellis.to_zigzag(trellis.quantise(coefficients, table, np.full(shape, lam), ac_bits))
+        bits = np.array([_block_cost(l, c, table.reshape(64)[trellis.ZIGZAG], np.ones(64), lam, ac_bits)[1]
+                         for l, c in zip(levels, zz)])
+        if previous is not None:
+            assert np.all(bits <= previous + 1e-9)  # per block, never more bits
+        previous = bits
+
+
+@pytest.mark.parametrize("quality", [20, 50, 85])
+@pytest.mark.parametrize("crop", [(133, 200), (101, 133)])
+def test_size_model_equals_the_written_file(cat, astronaut, quality, crop):
+    for image in (cat, astronaut):
+        image = np.ascontiguousarray(image[: crop[0], : crop[1]])
+        codec = RDQuantiserCodec(strength=1.0, baseline=True)
+        state = codec.prepare(image, _object_map(image.shape[:2]))
+        written = len(codec.encode(state, quality))
+        assert abs(codec.size_estimate(state, quality) - written) <= 0.005 * written + 4
+
+
+def _object_map(shape):
+    importance = np.zeros(shape, np.float32)
+    importance[shape[0] // 4: 3 * shape[0] // 4, shape[1] // 4: 3 * shape[1] // 4] = 1.0
+    return importance
+
+
+def test_strength_zero_ignores_the_map(cat):
+    codec = RDQuantiserCodec(strength=0.0)
+    with_map = codec.levels(codec.prepare(cat, _object_map(cat.shape[:2])), 60)
+    flat = codec.levels(codec.prepare(cat, np.full(cat.shape[:2], 0.3, np.float32)), 60)
+    for a, b in zip(with_map, flat):
+        assert np.array_equal(a, b)
+
+
+def test_more_strength_moves_quality_into_the_object_at_equal_bytes(astronaut):
+    image = astronaut
+    importance = _object_map(image.shape[:2])
+    mask = importance > 0.5
+    budget = Budget(max_bytes=len(encode_mozjpeg(image, 60)))
+    results = []
+    for strength in (0.0, 1.0, 3.0):
+        data = compress_to_budget(RDQuantiserCodec(strength=strength), image, importance, budget).data
+        error = (decode(data).astype(float) - image) ** 2
+        results.append((error[mask].mean(), error[~mask].mean()))
+    assert results[0][0] > results[1][0] > results[2][0]   # object error falls
+    assert results[0][1] < results[1][1] < results[2][1]   # background error rises
+
+
+@pytest.mark.parametrize("target", ["q30", "q50", "q80", "0.6bpp"])
+@pytest.mark.parametrize("strength", [0.5, 3.0])
+def test_rate_control_never_over_and_close(astronaut, target, strength):
+    budget = Budget.parse(target)
+    result = compress_to_budget(RDQuantiserCodec(strength=strength), astronaut,
+                                _object_map(astronaut.shape[:2]), budget)
+    limit = budget.target_bytes(astronaut)
+    assert result.num_bytes <= limit
+    assert result.num_bytes >= 0.98 * limit
+
+
+def _blockiness(decoded_luma: np.ndarray, region: np.ndarray) -> float:
+    """Mean |step| across 8x8 block edges minus the mean |step| between other neighbours,
+    in grey levels, over ``region`` (rows and columns): 0 = no grid to see."""
+    y = decoded_luma.astype(np.float64)
+    out = []
+    for steps, inside in ((np.abs(np.diff(y, axis=1)), region[:, 1:] & region[:, :-1]),
+                          (np.abs(np.diff(y, axis=0)).T, (region[1:, :] & region[:-1, :]).T)):
+        at_edge = np.zeros(steps.shape, bool)
+        at_edge[:, 7::8] = True
+        out.append(steps[at_edge & inside].mean() - steps[~at_edge & inside].mean())
+    return float(np.mean(out))
+
+
+@pytest.mark.parametrize("quality", [30, 50, 70])
+def test_no_blocking_rise_on_a_flat_background(quality):
+    h, w = 128, 192
+    y, x = np.mgrid[0:h, 0:w]
+    image = np.stack([60 + 0.3 * x, 90 + 0.2 * y, 140 + 0.1 * (x + y)], axis=2)  # a smooth sky
+    rng = np.random.default_rng(1)
+    image[32:96, 64:128] = rng.integers(0, 255, (64, 64, 3))  # a busy object
+    image = np.clip(image + rng.normal(0, 2, image.shape), 0, 255).astype(np.uint8)
+    importance = np.zeros((h, w), np.float32)
+    importance[32:96, 64:128] = 1
+    budget = Budget(max_bytes=len(encode_mozjpeg(image, quality)))
+    background = importance < 0.5
+    background[24:104, 56:136] = False  # away from the object's edge
+    luma = lambda d: decode(d) @ np.array([0.299, 0.587, 0.114])  # noqa: E731
+    moz = search_quality(lambda q: encode_mozjpeg(image, q), budget.max_bytes).data
+    for strength in ("balanced", "objects"):
+        ours = compress_to_budget(RDQuantiserCodec(strength=strength), image, importance, budget).data
+        assert _blockiness(luma(ours), background) <= _blockiness(luma(moz), background) + 0.05
+
+
+@pytest.mark.parametrize("baseline", [False, True])
+def test_files_decode_everywhere_and_keep_metadata(cat, baseline):
+    from PIL import Image
+
+    codec = RDQuantiserCodec(baseline=baseline)
+    state = codec.prepare(cat, _object_map(cat.shape[:2]))
+    exif = Image.Exif()
+    exif[0x010F] = "msroi test camera"
+    data = codec.encode(state, 70, exif=exif.tobytes(), icc_profile=b"\0" * 200)
+    assert_standard_jpeg(data, cat.shape[:2], baseline=baseline)
+    with Image.open(__import__("io").BytesIO(data)) as im:
+        assert im.getexif()[0x010F] == "msroi test camera"
+        assert im.info.get("icc_profile") == b"\0" * 200
+
+
+def test_cli_strength_values(tmp_path, photo_file, capsys):
+    from msroi import cli
+
+    out = tmp_path / "a.jpg"
+    assert cli.main(["compress", photo_file, "-o", str(out), "--method", "rdq",
+                     "--strength", "objects", "-q"]) == 0
+    assert out.read_bytes()[:2] == b"\xff\xd8"
+    with pytest.raises(SystemExit):
+        cli.main(["compress", photo_file, "-o", str(tmp_path / "b.jpg"), "--method", "rdq",
+                  "--strength", "-1"])
