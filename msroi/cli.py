@@ -299,7 +299,7 @@ def cmd_evaluate(args) -> int:
         protocol=args.protocol, methods=args.methods, peers=args.peers,
         seeds=() if args.no_seeds else evaluate.MIXING_MODELS,
         curve_qualities=() if args.no_curves else evaluate.CURVE_QUALITIES,
-        progress=not args.quiet)
+        progress=not args.quiet, oracle=args.oracle)
     written = evaluate.write_outputs(evaluation, out)
     print(evaluate.format_report(evaluation))
     print("wrote " + ", ".join(str(p) for p in written))
@@ -421,6 +421,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-seeds", action="store_true", help="skip the paper's mixing models 1..6")
     p.add_argument("--no-curves", action="store_true", help="skip rate-quality curves and BD-rates")
     p.add_argument("--no-judge", action="store_true", help="no region numbers")
+    p.add_argument("--oracle", action="store_true", help=(
+        "also run every msroi method with the judge's object masks as its map (rows "
+        "'<method>+oracle'): how much a perfect map would give"))
     p.add_argument("--limit", type=int, default=0, help="only the first N images")
     p.add_argument("--paper-table", action="store_true",
                    help="run the paper's exact protocol and print the authors' log beside it")

@@ -84,10 +84,12 @@ def evaluate(files: list[Path], *, map_maker: Callable[[np.ndarray], np.ndarray]
              judge=None, reference_quality: int = 50, protocol: str = "paper",
              methods: Iterable[str] = tuple(CODECS), peers: Iterable[str] = ("libjpeg-turbo-opt", "mozjpeg", "jpegli"),
              seeds: Iterable[int] = MIXING_MODELS, curve_qualities: Iterable[int] = CURVE_QUALITIES,
-             progress: bool = True) -> Evaluation:
+             progress: bool = True, oracle: bool = False) -> Evaluation:
     """Runs the benchmark on image files. ``map_maker``: RGB uint8 -> float32 map.
     ``judge``: an object with ``mask(image)`` (see :mod:`msroi.judge`), or None for no
-    region numbers."""
+    region numbers. ``oracle``: every msroi method also runs with the judge's object mask
+    as its map (rows ``<method>+oracle``), to tell a short map from a short quantiser;
+    analysis only, maps are never made from the judge."""
     from tqdm import tqdm
 
     at_budget = contenders(methods, peers, seeds)
@@ -120,6 +122,12 @@ def evaluate(files: list[Path], *, map_maker: Callable[[np.ndarray], np.ndarray]
             rows.append({**base, "method": name, "quality": result.report["quality"],
                          "seconds": seconds,
                          **_measure(pixels, mask, result.data, protocol, METRIC_NAMES)})
+            if oracle and name.startswith("msroi") and mask is not None and mask.any():
+                result = compress_to_budget(codec, pixels, mask.astype(np.float32), budget,
+                                            label=str(path))
+                rows.append({**base, "method": f"{name}+oracle", "quality": result.report["quality"],
+                             "seconds": np.nan,
+                             **_measure(pixels, mask, result.data, protocol, METRIC_NAMES)})
         for q in curve_qualities:
             anchor = encode_pillow(pixels, q)
             curve_rows.append({**base, "method": "libjpeg-turbo", "point": q,

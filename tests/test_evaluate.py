@@ -29,7 +29,8 @@ def test_evaluate_cli_on_three_images(three_images, tmp_path, monkeypatch, capsy
                  "rate_quality.png"):
         assert (out / name).is_file(), name
     per_image = pd.read_csv(out / "per_image.csv")
-    expected = {"jpeg", "msroi-aq", "msroi-aq-objects", "msroi-paper", "mozjpeg", "jpegli"} | {f"seed-m{k}" for k in range(1, 7)}
+    expected = {"jpeg", "msroi-aq", "msroi-aq-objects", "msroi-paper", "msroi-rdq",
+                "msroi-rdq-objects", "mozjpeg", "jpegli"} | {f"seed-m{k}" for k in range(1, 7)}
     assert set(per_image.method) == expected
     budget = per_image[per_image.method == "jpeg"].set_index("image").bytes
     for _, row in per_image.iterrows():
@@ -64,3 +65,18 @@ def test_paper_log_reading_and_side_by_side(tmp_path):
     bad.write_text("nothing here\n")
     with pytest.raises(ValueError, match="no log lines"):
         paper_table.read_paper_log(bad)
+
+
+def test_evaluate_oracle_rows_use_the_judge_masks(three_images, tmp_path, monkeypatch):
+    monkeypatch.setenv("MSROI_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "results"
+    assert cli.main(["evaluate", "--data", str(three_images), "--out", str(out), "-q",
+                     "--methods", "rdq", "--peers", "mozjpeg", "--no-seeds", "--no-curves",
+                     "--oracle"]) == 0
+    per_image = pd.read_csv(out / "per_image.csv")
+    with_objects = per_image[per_image.method == "jpeg"].dropna(subset=["region_psnr"]).image
+    oracle = per_image[per_image.method == "msroi-rdq-objects+oracle"]
+    assert set(oracle.image) == set(with_objects) and len(oracle) > 0
+    assert set(per_image.method) >= {"msroi-rdq", "msroi-rdq+oracle", "msroi-rdq-objects"}
+    budget = per_image[per_image.method == "jpeg"].set_index("image").bytes
+    assert all(row.bytes <= budget[row.image] for _, row in oracle.iterrows())

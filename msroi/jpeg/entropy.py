@@ -69,8 +69,7 @@ def code_lengths(counts: np.ndarray) -> np.ndarray:
 
 def _bit_lengths(values: np.ndarray) -> np.ndarray:
     """JPEG size category (bits of the magnitude) of each integer."""
-    magnitude = np.abs(values.astype(np.int64))
-    return np.where(magnitude > 0, np.floor(np.log2(np.maximum(magnitude, 1))).astype(np.int64) + 1, 0)
+    return np.frexp(np.abs(values).astype(np.float64))[1].astype(np.int64)
 
 
 def scan_order_dc(dc: np.ndarray, factors: tuple[int, int], mcus: tuple[int, int]) -> np.ndarray:
@@ -93,19 +92,24 @@ def baseline_size(levels: list[np.ndarray], factors, mcus: tuple[int, int]) -> i
     """Bytes of the baseline file libjpeg writes (optimised Huffman, no metadata) for int
     levels (rows, cols, 8, 8) per component (Y, Cb, Cr). ``factors``: sampling factors
     (v, h) per component; ``mcus``: (rows, cols) of MCUs."""
+    return baseline_size_zigzag([np.ascontiguousarray(to_zigzag(lv)).astype(np.int16) for lv in levels],
+                                [lv.shape[:2] for lv in levels], factors, mcus)
+
+
+def baseline_size_zigzag(levels: list[np.ndarray], shapes, factors, mcus: tuple[int, int]) -> int:
+    """:func:`baseline_size` of int16 zigzag levels (rows * cols, 64) per component, with
+    each component's block grid ``shapes`` (rows, cols)."""
     dc_counts = [np.zeros(256, np.int64), np.zeros(256, np.int64)]
     ac_counts = [np.zeros(256, np.int64), np.zeros(256, np.int64)]
     magnitude_bits = 0
-    for component, (lv, f) in enumerate(zip(levels, factors)):
+    for component, (zz, shape, f) in enumerate(zip(levels, shapes, factors)):
         table = 0 if component == 0 else 1
-        dc = scan_order_dc(lv[..., 0, 0], f, mcus)
+        dc = scan_order_dc(zz[:, 0].reshape(shape), f, mcus)
         sizes = _bit_lengths(np.diff(dc, prepend=0))
         dc_counts[table] += np.bincount(sizes, minlength=256)[:256]
         magnitude_bits += int(sizes.sum())
-        zz = np.ascontiguousarray(to_zigzag(lv)).astype(np.int16)
-        ac_symbol_counts(zz, ac_counts[table])
-        magnitude_bits += int(_bit_lengths(zz[:, 1:]).sum())
-        dummies = mcus[0] * mcus[1] * f[0] * f[1] - lv.shape[0] * lv.shape[1]
+        magnitude_bits += ac_symbol_counts(zz, ac_counts[table])
+        dummies = mcus[0] * mcus[1] * f[0] * f[1] - shape[0] * shape[1]
         ac_counts[table][0] += dummies  # a dummy block is an EOB
     code_bits = 0
     header = FIXED_HEADER_BYTES

@@ -30,10 +30,10 @@ import numpy as np
 from msroi.importance import check_map
 from msroi.jpeg.codec import Codec, register
 from msroi.jpeg.dct import SAMPLING, dct_coefficients
-from msroi.jpeg.entropy import baseline_size, code_lengths
+from msroi.jpeg.entropy import baseline_size_zigzag, code_lengths
 from msroi.jpeg.field import importance_field, masking_weight, upsample_blocks
 from msroi.jpeg.markers import insert_metadata
-from msroi.jpeg.trellis import ac_symbol_counts, quantise, to_zigzag
+from msroi.jpeg.trellis import ZIGZAG, ac_symbol_counts, from_zigzag, quantise_zigzag, to_zigzag
 
 #: Named strengths, chosen on BSDS500 training photos with the judge's objects (README,
 #: "Results"): balanced gains in the objects at about the peer's whole-image quality;
@@ -83,12 +83,13 @@ class RDState:
     """What does not depend on the knobs: coefficients and the field, per component."""
 
     image: np.ndarray
-    coefficients: list[np.ndarray]          # float32 (rows, cols, 8, 8) per component
+    coefficients: list[np.ndarray]          # float32 (rows * cols, 64) zigzag per component
+    shapes: list[tuple[int, int]]           # block grid (rows, cols) per component
     importance: list[np.ndarray]            # float64 (rows, cols) per component, smoothed
     texture: list[np.ndarray]               # float (rows, cols) per component in [0, 1]
     factors: tuple
     mcus: tuple[int, int]
-    cache: dict = field(default_factory=dict)  # (quality, strength, scale) -> levels
+    cache: dict = field(default_factory=dict)  # (quality, strength, scale) -> zigzag levels
     ratio: float = 1.0  # written size / computed baseline size, updated by each write
 
 
@@ -143,7 +144,9 @@ class RDQuantiserCodec(Codec):
         mcus = (-(-image.shape[0] // (8 * max_v)), -(-image.shape[1] // (8 * max_h)))
         texture = masking_weight(np.abs(coefficients[0]).sum(axis=(2, 3)) - np.abs(coefficients[0][..., 0, 0]))
         textures = [texture if i == 0 else upsample_blocks(texture, dims[i]) for i in range(len(dims))]
-        return RDState(np.ascontiguousarray(image), coefficients, fields, textures, factors, mcus)
+        zigzag = [np.ascontiguousarray(to_zigzag(c), dtype=np.float32) for c in coefficients]
+        return RDState(np.ascontiguousarray(image), zigzag, [tuple(d) for d in dims], fields,
+                       textures, factors, mcus)
 
     # -- field -> lambda -> levels -------------------------------------------------------
     def lambdas(self, state: RDState, table: np.ndarray, component: int,
@@ -163,6 +166,11 @@ class RDQuantiserCodec(Codec):
                scale: float = 1.0) -> list[np.ndarray]:
         """int16 levels (rows, cols, 8, 8) per component at ``quality`` and ``strength``,
         every lambda times ``scale`` (rate control's fine knob between two qualities)."""
+        return [from_zigzag(zz, shape) for zz, shape in
+                zip(self._levels_zigzag(state, quality, strength, scale), state.shapes)]
+
+    def _levels_zigzag(self, state: RDState, quality: int, strength: float | None,
+                       scale: float) -> list[np.ndarray]:
         strength = self.strength if strength is None else float(strength)
         key = (int(quality), strength, float(scale))
         if key in state.cache:
@@ -171,15 +179,17 @@ class RDQuantiserCodec(Codec):
         out = []
         for component, coefficients in enumerate(state.coefficients):
             table = tables[0 if component == 0 else 1]
-            weights = (table[0, 1] / table) ** (2 * self.table_weighting)
-            lambdas = scale * self.lambdas(state, table, component, strength)
+            table_zz = table.reshape(64)[ZIGZAG]
+            weights = (table_zz[1] / table_zz) ** (2 * self.table_weighting)
+            lambdas = scale * self.lambdas(state, table, component, strength).reshape(-1)
             discounts = np.clip(min(1.0, strength) * self.high_discount
-                                * (1.0 - state.importance[component]), 0.0, 0.95)
+                                * (1.0 - state.importance[component]), 0.0, 0.95).reshape(-1)
             # Code lengths from plain rounding's symbols, then once more from the trellis's own.
-            rounded = np.round(coefficients / table).astype(np.int16)
-            ac_bits = self._ac_bits(rounded)
-            levels = quantise(coefficients, table, lambdas, ac_bits, weights, discounts)
-            levels = quantise(coefficients, table, lambdas, self._ac_bits(levels), weights, discounts)
+            rounded = np.round(coefficients / table_zz).astype(np.int16)
+            levels = quantise_zigzag(coefficients, table_zz, lambdas, self._ac_bits(rounded),
+                                     weights, discounts)
+            levels = quantise_zigzag(coefficients, table_zz, lambdas, self._ac_bits(levels),
+                                     weights, discounts)
             out.append(levels)
         state.cache[key] = out
         return out
@@ -187,7 +197,7 @@ class RDQuantiserCodec(Codec):
     @staticmethod
     def _ac_bits(levels: np.ndarray) -> np.ndarray:
         counts = np.zeros(256, np.int64)
-        ac_symbol_counts(np.ascontiguousarray(to_zigzag(levels)), counts)
+        ac_symbol_counts(levels, counts)
         lengths = code_lengths(counts).astype(np.float64)
         lengths[lengths == 0] = 16.0  # a symbol the image does not use yet: the longest code
         return lengths
@@ -195,7 +205,8 @@ class RDQuantiserCodec(Codec):
     def size_estimate(self, state: RDState, quality: int, strength: float | None = None,
                       scale: float = 1.0) -> int:
         """Bytes of the baseline file (no metadata) at these knobs, without writing it."""
-        return baseline_size(self.levels(state, quality, strength, scale), state.factors, state.mcus)
+        return baseline_size_zigzag(self._levels_zigzag(state, quality, strength, scale),
+                                    state.shapes, state.factors, state.mcus)
 
     def size_proxy(self, state: RDState):
         """The computed baseline size times the written/computed ratio seen so far
@@ -264,5 +275,5 @@ class RDQuantiserCodec(Codec):
         levels = self.levels(prepared, quality, strength, scale)
         data = insert_metadata(self.write(prepared, quality, levels), exif, icc_profile)
         # What the proxy learns: written bytes over the computed baseline size.
-        prepared.ratio = len(data) / baseline_size(levels, prepared.factors, prepared.mcus)
+        prepared.ratio = len(data) / self.size_estimate(prepared, quality, strength, scale)
         return data

@@ -107,7 +107,9 @@ def trellis_levels(coefficients, table, weights, lambdas, discounts, high, ac_bi
 @njit(cache=True, nogil=True)
 def ac_symbol_counts(levels, counts):
     """Adds the AC symbols (run << 4 | size, ZRL, EOB) of int16 zigzag ``levels`` (N, 64)
-    to ``counts`` (256,) int64: what the entropy coder will code."""
+    to ``counts`` (256,) int64: what the entropy coder will code. Returns the magnitude
+    bits that follow the symbols."""
+    magnitude_bits = 0
     for b in range(levels.shape[0]):
         run = 0
         for k in range(1, 64):
@@ -118,10 +120,13 @@ def ac_symbol_counts(levels, counts):
             while run >= 16:
                 counts[0xF0] += 1
                 run -= 16
-            counts[(run << 4) | _bit_length(abs(v))] += 1
+            size = _bit_length(abs(v))
+            counts[(run << 4) | size] += 1
+            magnitude_bits += size
             run = 0
         if run > 0:
             counts[0] += 1
+    return magnitude_bits
 
 
 def to_zigzag(blocks: np.ndarray) -> np.ndarray:
@@ -148,15 +153,27 @@ def quantise(coefficients: np.ndarray, table: np.ndarray, lambdas: np.ndarray,
     ``ac_bits`` (256,) code lengths, ``weights`` (8, 8) per frequency (default 1) and a
     high-frequency discount per block (rows, cols) in [0, 1] (default 0): block b counts
     the error of frequency (u, v) times ``1 - discount_b * (u + v) / 14``."""
-    shape = coefficients.shape[:2]
     zz = np.ascontiguousarray(to_zigzag(coefficients), dtype=np.float32)
-    table_zz = np.asarray(table, np.float64).reshape(64)[ZIGZAG]
-    weights_zz = (np.ones(64) if weights is None else np.asarray(weights, np.float64).reshape(64)[ZIGZAG])
-    lambdas = np.ascontiguousarray(lambdas, np.float64).reshape(-1)
-    discounts = (np.zeros_like(lambdas) if discounts is None
-                 else np.ascontiguousarray(discounts, np.float64).reshape(-1))
-    out = np.empty(zz.shape, np.int16)
-    trellis_levels(zz, table_zz, weights_zz, lambdas, discounts,
-                   HIGH_FREQUENCY.reshape(64)[ZIGZAG].copy(),
+    weights = np.ones((8, 8)) if weights is None else weights
+    discounts = np.zeros(coefficients.shape[:2]) if discounts is None else discounts
+    out = quantise_zigzag(zz, to_zigzag(np.asarray(table, np.float64)[None, None])[0],
+                          np.asarray(lambdas).reshape(-1), ac_bits,
+                          to_zigzag(np.asarray(weights, np.float64)[None, None])[0],
+                          np.asarray(discounts).reshape(-1))
+    return from_zigzag(out, coefficients.shape[:2])
+
+
+_HIGH_ZZ = np.ascontiguousarray(HIGH_FREQUENCY.reshape(64)[ZIGZAG])
+
+
+def quantise_zigzag(coefficients: np.ndarray, table: np.ndarray, lambdas: np.ndarray,
+                    ac_bits: np.ndarray, weights: np.ndarray, discounts: np.ndarray) -> np.ndarray:
+    """:func:`quantise` on zigzag arrays: ``coefficients`` float32 (N, 64), ``table`` and
+    ``weights`` (64,), ``lambdas`` and ``discounts`` (N,); returns int16 (N, 64)."""
+    out = np.empty(coefficients.shape, np.int16)
+    trellis_levels(coefficients, np.ascontiguousarray(table, np.float64),
+                   np.ascontiguousarray(weights, np.float64),
+                   np.ascontiguousarray(lambdas, np.float64),
+                   np.ascontiguousarray(discounts, np.float64), _HIGH_ZZ,
                    np.ascontiguousarray(ac_bits, np.float64), out)
-    return from_zigzag(out, shape)
+    return out
