@@ -374,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"qualities (default {DEFAULT_METHOD})"))
     p.add_argument("--strength", type=_strength, default="balanced", help=(
         "method rdq: how much the map moves bytes, a number >= 0 (0 = ignore the map, "
-        "1 = strong) or balanced (0.5, default) or objects (3)"))
+        "1 = strong) or balanced (0.75, default) or objects (3)"))
     p.add_argument("--mode", choices=sorted(MODES), default="balanced",
                    help="method aq: balanced (default) or objects (objects first, background much coarser)")
     p.add_argument("--baseline", action="store_true",

@@ -76,11 +76,14 @@ def trellis_levels(coefficients, table, weights, lambdas, discounts, high, ac_bi
                 error = magnitude - a * table[i]
                 distortion = w[i] * error * error
                 for j in range(i - 1, -1, -1):
+                    zeroed = zero_prefix[i - 1] - zero_prefix[j]
+                    if zeroed + distortion >= cost[i]:
+                        break  # earlier j only zero more: every cost term is >= 0
                     if cost[j] == np.inf:
                         continue
                     run = i - j - 1
                     bits = (run >> 4) * zrl_bits + ac_bits[((run & 15) << 4) | size] + size
-                    total = cost[j] + (zero_prefix[i - 1] - zero_prefix[j]) + lam * bits + distortion
+                    total = cost[j] + zeroed + lam * bits + distortion
                     if total < cost[i]:
                         cost[i] = total
                         previous[i] = j
