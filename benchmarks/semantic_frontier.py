@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-RDQ_STRENGTHS = (0.0, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0)
+RDQ_STRENGTHS = (0.0, 0.25, 0.5, 0.75, 1.0, 2.0, 3.0, 4.0)
 AQ_MODES = ("balanced", "objects")
 
 
