@@ -33,7 +33,7 @@ def main(argv=None) -> int:
     parser.add_argument("--data", required=True, help="folder of images")
     parser.add_argument("--out", required=True, help="submission folder (JPEGs + decode.py)")
     parser.add_argument("--total-bpp", type=float, default=0.15)
-    parser.add_argument("--method", default="aq", help="msroi codec (aq or paper)")
+    parser.add_argument("--method", default="rdq", help="msroi codec (rdq or paper)")
     parser.add_argument("-q", "--quiet", action="store_true")
     args = parser.parse_args(argv)
 

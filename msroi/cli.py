@@ -134,7 +134,6 @@ def _compress_settings(args):
     from msroi.batch import CompressSettings
 
     codec_options = {"paper": {"model": args.mixing_model},
-                     "aq": {"mode": args.mode, "baseline": args.baseline},
                      "rdq": {"strength": args.strength, "baseline": args.baseline}}[args.method]
     importance_png = None
     if args.map:
@@ -357,7 +356,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_map)
 
     from msroi.jpeg import CODECS
-    from msroi.jpeg.adaptive import MODES
     from msroi.jpeg.paper import MIXING_MODELS
     from msroi.pipeline import DEFAULT_METHOD
 
@@ -369,16 +367,13 @@ def build_parser() -> argparse.ArgumentParser:
         "size limit: q50 = no larger than the standard JPEG at quality 50 (default), "
         "30000 or 30kB = bytes, 0.5bpp = bits per pixel"))
     p.add_argument("--method", choices=sorted(CODECS), default=DEFAULT_METHOD, help=(
-        f"rdq = per-block rate-distortion quantisation steered by the map; aq = the "
-        f"two-level switch between two mozjpeg encodes; paper = the paper's mix of JPEG "
-        f"qualities (default {DEFAULT_METHOD})"))
+        f"rdq = per-block rate-distortion quantisation steered by the map; paper = the "
+        f"paper's mix of JPEG qualities (default {DEFAULT_METHOD})"))
     p.add_argument("--strength", type=_strength, default="balanced", help=(
         "method rdq: how much the map moves bytes, a number >= 0 (0 = ignore the map, "
         "1 = strong) or balanced (0.75, default) or objects (3)"))
-    p.add_argument("--mode", choices=sorted(MODES), default="balanced",
-                   help="method aq: balanced (default) or objects (objects first, background much coarser)")
     p.add_argument("--baseline", action="store_true",
-                   help="methods rdq, aq: sequential (baseline) JPEG instead of progressive")
+                   help="method rdq: sequential (baseline) JPEG instead of progressive")
     p.add_argument("--mixing-model", type=int, choices=MIXING_MODELS, default=6,
                    help="method paper: the paper's mixing model (default 6)")
     p.add_argument("--total-budget", type=_budget, help=(

@@ -35,8 +35,7 @@ STANDARD = "jpeg"  # the standard JPEG at the reference quality: the budget and 
 CURVE_QUALITIES = tuple(range(20, 91, 10))
 BD_ANCHORS = ("libjpeg-turbo", "mozjpeg", "jpegli")
 #: Extra named settings of our codecs that the benchmark runs beside their defaults.
-VARIANTS = {"aq": {"aq-objects": {"mode": "objects"}},
-            "rdq": {"rdq-objects": {"strength": "objects"}}}
+VARIANTS = {"rdq": {"rdq-objects": {"strength": "objects"}}}
 
 
 def contenders(methods: Iterable[str], peers: Iterable[str], seeds: Iterable[int]) -> dict[str, Codec]:

@@ -27,7 +27,7 @@ def test_compress_one_image_within_budget(tmp_path, photo_file, cat, capsys):
     assert cli.main(["compress", photo_file, "-o", str(out)]) == 0
     data = out.read_bytes()
     assert len(data) <= len(encode_pillow(cat, 50))
-    assert_standard_jpeg(data, cat.shape[:2], baseline=False)  # the default aq file is progressive
+    assert_standard_jpeg(data, cat.shape[:2], baseline=False)  # the default rdq file is progressive
     assert "bytes (limit" in capsys.readouterr().out
 
 
@@ -109,7 +109,7 @@ def test_api_report(cat):
     result = msroi.compress(cat, budget="q60", top_k=2)
     report = result.report
     assert report["bytes"] == len(result.data) <= report["target_bytes"]
-    assert len(report["top_classes"]) == 2 and report["method"] == "aq"
+    assert len(report["top_classes"]) == 2 and report["method"] == "rdq"
     assert abs(result.bpp - report["bpp"]) < 1e-12
 
 

@@ -1,10 +1,13 @@
 import numpy as np
 import pytest
+from PIL import Image
+
+from msroi import cli
 
 from msroi.errors import BudgetError
 from msroi.jpeg.paper import PaperCodec
 from msroi.jpeg.standard import encode_pillow
-from msroi.rate import Budget, compress_to_budget, search_quality
+from msroi.rate import Budget, RatePoint, allocate, compress_to_budget, search_quality
 
 
 def test_budget_parsing():
@@ -93,3 +96,28 @@ def test_a_proxy_changes_the_tries_never_the_answer(limit):
     assert search_quality(lambda q: b"x" * sizes[q], 1090, proxy=lambda q: 0.7 * sizes[q]).tries <= 3
     with pytest.raises(BudgetError, match="cannot be met"):
         search_quality(lambda q: b"x" * sizes[q], 50, proxy=lambda q: sizes[q])
+
+
+def test_allocation_never_exceeds_the_total_and_follows_slopes():
+    # Image 0 gains a lot per byte, image 1 little: the extra bytes go to image 0 first.
+    points = [[RatePoint(10, 100, 1000.0), RatePoint(50, 200, 100.0), RatePoint(90, 400, 50.0)],
+              [RatePoint(10, 100, 1000.0), RatePoint(50, 200, 900.0), RatePoint(90, 400, 850.0)]]
+    assert allocate(points, 300) == [1, 0]
+    assert allocate(points, 10_000) == [2, 2]
+    for total in range(200, 900, 37):
+        chosen = allocate(points, total)
+        assert sum(points[n][i].num_bytes for n, i in enumerate(chosen)) <= total
+    with pytest.raises(BudgetError, match="total budget"):
+        allocate(points, 150)
+
+
+def test_folder_budget_cli(tmp_path, astronaut):
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(astronaut).save(src / "a.png")
+    Image.fromarray(astronaut[::2, ::2].copy()).save(src / "b.png")
+    total = 9000
+    assert cli.main(["compress", str(src), "-o", str(tmp_path / "out"), "--total-budget",
+                     str(total), "-q"]) == 0
+    sizes = [p.stat().st_size for p in (tmp_path / "out").glob("*.jpg")]
+    assert len(sizes) == 2 and sum(sizes) <= total

@@ -8,9 +8,12 @@ import numpy as np
 import pytest
 
 from decoders import assert_standard_jpeg
+from msroi.errors import BudgetError
+from msroi.jpeg.conformance import frame_type
+from msroi.jpeg.field import block_means, importance_field, masking_weight
+from msroi.jpeg.markers import insert_metadata
 from msroi.jpeg import trellis
 from msroi.jpeg.dct import component_blocks, dct_coefficients
-from msroi.jpeg.entropy import baseline_size
 from msroi.jpeg.rdq import RDQuantiserCodec, mozjpeg_tables
 from msroi.jpeg.standard import decode, encode_mozjpeg
 from msroi.rate import Budget, compress_to_budget, search_quality
@@ -213,3 +216,58 @@ def test_cli_strength_values(tmp_path, photo_file, capsys):
     with pytest.raises(SystemExit):
         cli.main(["compress", photo_file, "-o", str(tmp_path / "b.jpg"), "--method", "rdq",
                   "--strength", "-1"])
+
+
+def test_impossible_target_is_a_clear_error(cat):
+    with pytest.raises(BudgetError, match="budget of 300 bytes cannot be met"):
+        compress_to_budget(RDQuantiserCodec(), cat, _object_map(cat.shape[:2]), Budget(max_bytes=300))
+
+
+def test_444_sampling(cat):
+    import io as _io
+
+    from PIL import Image
+
+    codec = RDQuantiserCodec(subsampling="4:4:4")
+    data = codec.encode(codec.prepare(cat, _object_map(cat.shape[:2])), 50)
+    with Image.open(_io.BytesIO(data)) as image:
+        assert image.layer[0][1:3] == image.layer[1][1:3] == (1, 1)  # no subsampling
+    assert_standard_jpeg(data, cat.shape[:2], baseline=False)
+
+
+def test_cli_default_is_rdq_with_baseline_option(tmp_path, photo_file, cat):
+    from msroi import cli
+    from msroi.jpeg.standard import encode_pillow
+
+    assert cli.main(["compress", photo_file, "-o", str(tmp_path / "a.jpg"), "-q"]) == 0
+    assert frame_type((tmp_path / "a.jpg").read_bytes()) == "progressive"
+    assert cli.main(["compress", photo_file, "-o", str(tmp_path / "b.jpg"), "--baseline", "-q"]) == 0
+    data = (tmp_path / "b.jpg").read_bytes()
+    assert frame_type(data) == "baseline"
+    assert len(data) <= len(encode_pillow(cat, 50))
+
+
+def test_fields():
+    values = np.arange(16, dtype=np.float32).reshape(4, 4)
+    np.testing.assert_array_equal(block_means(values, (2, 2), (2, 2)), [[2.5, 4.5], [10.5, 12.5]])
+    importance = np.zeros((32, 32), np.float32)
+    importance[:16] = 1
+    luma, chroma, _ = importance_field(importance, np.array([[4, 4], [2, 2], [2, 2]]),
+                                       np.array([[2, 2], [1, 1], [1, 1]]))
+    assert luma.shape == (4, 4) and chroma.shape == (2, 2)
+    np.testing.assert_array_equal(chroma[:, 0], [1.0, 0.0])
+    weight = masking_weight(np.array([[5.0, 1.0], [3.0, 9.0]]))
+    np.testing.assert_allclose(weight, [[2 / 3, 0], [1 / 3, 1]])
+
+
+def test_metadata_segments_are_inserted(cat):
+    import io as _io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "TestMaker"
+    data = insert_metadata(encode_mozjpeg(cat, 40), exif.tobytes(), b"icc-bytes")
+    with Image.open(_io.BytesIO(data)) as image:
+        assert image.getexif()[0x010F] == "TestMaker"
+        assert image.info["icc_profile"] == b"icc-bytes"

@@ -37,7 +37,7 @@ class CompressSettings:
     map (8-bit grey image bytes) instead of computing one (single-file runs).
     """
 
-    method: str = "aq"
+    method: str = "rdq"
     budget: str = "q50"
     codec_options: dict[str, Any] = field(default_factory=dict)
     model: str | None = None

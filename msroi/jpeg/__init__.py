@@ -4,8 +4,7 @@ Strategies are registered by name in :data:`CODECS` (``msroi compress --method``
 """
 
 from msroi.jpeg.codec import CODECS, Codec, CompressResult
-from msroi.jpeg.adaptive import AdaptiveCodec
 from msroi.jpeg.paper import PaperCodec
 from msroi.jpeg.rdq import RDQuantiserCodec
 
-__all__ = ["CODECS", "AdaptiveCodec", "Codec", "CompressResult", "PaperCodec"]
+__all__ = ["CODECS", "Codec", "CompressResult", "PaperCodec", "RDQuantiserCodec"]

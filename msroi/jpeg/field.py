@@ -2,7 +2,7 @@
 
 A field holds one value per 8x8 DCT block of each component: the mean importance of the
 pixels the block covers, and a masking weight saying how much texture the block has to
-hide errors in (flat sky is not grass).
+hide errors in (flat sky is not grass). :mod:`msroi.jpeg.rdq` turns them into lambdas.
 """
 
 from __future__ import annotations
@@ -35,12 +35,6 @@ def importance_field(importance: np.ndarray, block_dims: np.ndarray,
         block_pixels = (8 * max_v // v, 8 * max_h // h)
         out.append(block_means(importance, tuple(dims), block_pixels))
     return out
-
-
-def activity(coefficients: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """AC energy of each block, (rows, cols): sum of |dequantised AC coefficients|."""
-    dequantised = np.abs(coefficients.astype(np.float32) * table[None, None])
-    return dequantised.sum(axis=(2, 3)) - dequantised[..., 0, 0]
 
 
 def masking_weight(activity_values: np.ndarray) -> np.ndarray:
