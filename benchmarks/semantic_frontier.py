@@ -6,7 +6,9 @@ is the standard JPEG at quality 50; mozjpeg and jpegli (quality searched, never 
 each msroi setting are held to it; region = the judge's objects, background = the rest;
 PSNR on RGB, PSNR-HVS-M on luma. "The peer" of a measure is the better of mozjpeg and
 jpegli in it, per photo. Writes per-photo and summary CSVs and the frontier plot
-(region gain vs background loss over strengths, own map and oracle, rdq and the aq switch).
+(region gain vs background loss over strengths, own map and oracle). The committed results
+also hold rows of the retired two-level switch ("aq"), run at commit 1dab072 before it was
+removed.
 
     python benchmarks/semantic_frontier.py --data ../shared/data/kodak ../shared/data/live1 \\
         --out benchmarks/results/semantic
@@ -23,7 +25,6 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 RDQ_STRENGTHS = (0.0, 0.25, 0.5, 0.75, 1.0, 2.0, 3.0, 4.0)
-AQ_MODES = ("balanced", "objects")
 
 
 def measure(image: np.ndarray, mask: np.ndarray, data: bytes) -> dict:
@@ -40,12 +41,9 @@ def measure(image: np.ndarray, mask: np.ndarray, data: bytes) -> dict:
 
 
 def settings():
-    from msroi.jpeg.adaptive import AdaptiveCodec
     from msroi.jpeg.rdq import RDQuantiserCodec
 
-    out = {f"rdq s={s:g}": (lambda s=s: RDQuantiserCodec(strength=s)) for s in RDQ_STRENGTHS}
-    out.update({f"aq {m}": (lambda m=m: AdaptiveCodec(mode=m)) for m in AQ_MODES})
-    return out
+    return {f"rdq s={s:g}": (lambda s=s: RDQuantiserCodec(strength=s)) for s in RDQ_STRENGTHS}
 
 
 def main(argv=None) -> int:
