@@ -162,15 +162,17 @@ def summarize(per_image: pd.DataFrame) -> pd.DataFrame:
     out = []
     for method, frame in per_image.groupby("method", sort=False):
         frame = frame.set_index("image")
+        # Compared on the images the method ran on (oracle rows: those with objects only).
+        reference = standard.loc[frame.index]
         row = {"method": method, "images": len(frame), "bytes": int(frame.bytes.sum()),
-               "bytes_vs_jpeg": frame.bytes.sum() / standard.bytes.sum(),
+               "bytes_vs_jpeg": frame.bytes.sum() / reference.bytes.sum(),
                "bpp": 8.0 * frame.bytes.sum() / frame.pixels.sum(),
                "set_psnr_rgb": _pooled_psnr(frame)}
         for metric in METRIC_NAMES:
             row[metric] = frame[metric].mean()
-        row["d_psnr"] = row["psnr"] - standard.psnr.mean()
-        row["d_psnr_hvs_m"] = row["psnr_hvs_m"] - standard.psnr_hvs_m.mean()
-        row["wins_psnr_hvs_m"] = int((frame.psnr_hvs_m > standard.psnr_hvs_m).sum())
+        row["d_psnr"] = row["psnr"] - reference.psnr.mean()
+        row["d_psnr_hvs_m"] = row["psnr_hvs_m"] - reference.psnr_hvs_m.mean()
+        row["wins_psnr_hvs_m"] = int((frame.psnr_hvs_m > reference.psnr_hvs_m).sum())
         if has_region:
             region = frame.dropna(subset=["region_psnr"])
             row["region_images"] = len(region)

@@ -80,3 +80,20 @@ def test_evaluate_oracle_rows_use_the_judge_masks(three_images, tmp_path, monkey
     assert set(per_image.method) >= {"msroi-rdq", "msroi-rdq+oracle", "msroi-rdq-objects"}
     budget = per_image[per_image.method == "jpeg"].set_index("image").bytes
     assert all(row.bytes <= budget[row.image] for _, row in oracle.iterrows())
+
+
+def test_summary_compares_a_method_on_the_images_it_ran_on():
+    from msroi.evaluate import METRIC_NAMES, summarize
+
+    rows = []
+    for image, quality in (("a", 30.0), ("b", 40.0)):
+        for method, gain in (("jpeg", 0.0), ("x", 1.0)):
+            rows.append({"image": image, "method": method, "bytes": 100, "pixels": 10,
+                         "sse": 1.0, "samples": 3, "seconds": 0.0,
+                         **{m: quality + gain for m in METRIC_NAMES}})
+    rows.append({"image": "b", "method": "x+oracle", "bytes": 100, "pixels": 10, "sse": 1.0, "seconds": 0.0,
+                 "samples": 3, **{m: 42.0 for m in METRIC_NAMES}})  # ran on image b only
+    summary = summarize(pd.DataFrame(rows)).set_index("method")
+    assert summary.loc["x", "d_psnr"] == pytest.approx(1.0)
+    assert summary.loc["x+oracle", "d_psnr"] == pytest.approx(2.0)  # against b's 40, not the mean 35
+    assert summary.loc["x+oracle", "wins_psnr_hvs_m"] == 1
