@@ -73,8 +73,7 @@ def test_trellis_finds_the_exhaustive_optimum():
         lam = float(rng.uniform(1, 200))
         w = rng.uniform(0.5, 2, 64)
         out = np.empty((1, 64), np.int16)
-        trellis.trellis_levels(c[None].astype(np.float32), q, w, np.array([lam]), np.zeros(1),
-                               np.zeros(64), ac_bits, out)
+        trellis.trellis_levels(c[None].astype(np.float32), q, w, np.array([lam]), ac_bits, out)
         got, _ = _block_cost(out[0], c.astype(np.float32), q, w, lam, ac_bits)
         options = []
         for k in positions:

@@ -113,7 +113,7 @@ class RDQuantiserCodec(Codec):
 
     def __init__(self, *, strength: float | str = "balanced", table_weighting: float = TABLE_WEIGHTING,
                  lambda_scale: float = LAMBDA_SCALE, gain: float = GAIN,
-                 high_discount: float = 0.0, flat_share: float = FLAT_SHARE, baseline: bool = False,
+                 flat_share: float = FLAT_SHARE, baseline: bool = False,
                  subsampling: str = "4:2:0"):
         if isinstance(strength, str):
             if strength not in STRENGTHS:
@@ -128,7 +128,6 @@ class RDQuantiserCodec(Codec):
         self.table_weighting = float(table_weighting)
         self.lambda_scale = float(lambda_scale)
         self.gain = float(gain)
-        self.high_discount = float(high_discount)
         self.flat_share = float(flat_share)
         self.baseline = baseline
         self.subsampling = subsampling
@@ -136,7 +135,7 @@ class RDQuantiserCodec(Codec):
     def options(self) -> dict:
         return {"strength": self.strength, "table_weighting": self.table_weighting,
                 "lambda_scale": self.lambda_scale, "gain": self.gain,
-                "high_discount": self.high_discount, "flat_share": self.flat_share,
+                "flat_share": self.flat_share,
                 "baseline": self.baseline, "subsampling": self.subsampling}
 
     def prepare(self, image: np.ndarray, importance: np.ndarray) -> RDState:
@@ -188,14 +187,10 @@ class RDQuantiserCodec(Codec):
             table_zz = table.reshape(64)[ZIGZAG]
             weights = (table_zz[1] / table_zz) ** (2 * self.table_weighting)
             lambdas = scale * self.lambdas(state, table, component, strength).reshape(-1)
-            discounts = np.clip(min(1.0, strength) * self.high_discount
-                                * (1.0 - state.importance[component]), 0.0, 0.95).reshape(-1)
             # Code lengths from plain rounding's symbols, then once more from the trellis's own.
             rounded = np.round(coefficients / table_zz).astype(np.int16)
-            levels = quantise_zigzag(coefficients, table_zz, lambdas, self._ac_bits(rounded),
-                                     weights, discounts)
-            levels = quantise_zigzag(coefficients, table_zz, lambdas, self._ac_bits(levels),
-                                     weights, discounts)
+            levels = quantise_zigzag(coefficients, table_zz, lambdas, self._ac_bits(rounded), weights)
+            levels = quantise_zigzag(coefficients, table_zz, lambdas, self._ac_bits(levels), weights)
             out.append(levels)
         state.cache[key] = out
         return out

@@ -38,14 +38,11 @@ def _bit_length(value: int) -> int:
 
 
 @njit(cache=True, nogil=True)
-def trellis_levels(coefficients, table, weights, lambdas, discounts, high, ac_bits, out):
+def trellis_levels(coefficients, table, weights, lambdas, ac_bits, out):
     """``coefficients`` float32 (N, 64) zigzag; ``table``, ``weights`` float64 (64,)
-    zigzag; ``lambdas`` float64 (N,); ``discounts`` float64 (N,) in [0, 1] and ``high``
-    float64 (64,) in [0, 1]: block b weighs frequency k's error by
-    ``weights[k] * (1 - discounts[b] * high[k])``; ``ac_bits`` float64 (256,): code length
-    of each AC symbol (run << 4 | size); writes int16 levels (N, 64) zigzag into ``out``."""
+    zigzag; ``lambdas`` float64 (N,); ``ac_bits`` float64 (256,): code length of each AC
+    symbol (run << 4 | size); writes int16 levels (N, 64) zigzag into ``out``."""
     n_blocks = coefficients.shape[0]
-    w = np.empty(64)
     zero_prefix = np.empty(64)
     cost = np.empty(64)
     previous = np.empty(64, np.int64)
@@ -55,13 +52,11 @@ def trellis_levels(coefficients, table, weights, lambdas, discounts, high, ac_bi
     for b in range(n_blocks):
         c = coefficients[b]
         lam = lambdas[b]
-        for k in range(64):
-            w[k] = weights[k] * (1.0 - discounts[b] * high[k])
         dc = c[0] / table[0]
         out[b, 0] = int(np.floor(dc + 0.5)) if dc >= 0 else -int(np.floor(-dc + 0.5))
         zero_prefix[0] = 0.0
         for k in range(1, 64):
-            zero_prefix[k] = zero_prefix[k - 1] + w[k] * c[k] * c[k]
+            zero_prefix[k] = zero_prefix[k - 1] + weights[k] * c[k] * c[k]
         cost[0] = 0.0
         for i in range(1, 64):
             cost[i] = np.inf
@@ -74,7 +69,7 @@ def trellis_levels(coefficients, table, weights, lambdas, discounts, high, ac_bi
                     break
                 size = _bit_length(a)
                 error = magnitude - a * table[i]
-                distortion = w[i] * error * error
+                distortion = weights[i] * error * error
                 for j in range(i - 1, -1, -1):
                     zeroed = zero_prefix[i - 1] - zero_prefix[j]
                     if zeroed + distortion >= cost[i]:
@@ -144,39 +139,26 @@ def from_zigzag(rows: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return natural.reshape(*shape, 8, 8)
 
 
-#: How "high" each frequency (u, v) is, 0 (DC) .. 1 ((7, 7)): (u + v) / 14.
-HIGH_FREQUENCY = (np.add.outer(np.arange(8), np.arange(8)) / 14.0)
-
-
 def quantise(coefficients: np.ndarray, table: np.ndarray, lambdas: np.ndarray,
-             ac_bits: np.ndarray, weights: np.ndarray | None = None,
-             discounts: np.ndarray | None = None) -> np.ndarray:
+             ac_bits: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """Trellis levels int16 (rows, cols, 8, 8) of float ``coefficients`` (rows, cols, 8, 8)
     under ``table`` (8, 8), one lambda per block (rows, cols) (0 = plain rounding),
-    ``ac_bits`` (256,) code lengths, ``weights`` (8, 8) per frequency (default 1) and a
-    high-frequency discount per block (rows, cols) in [0, 1] (default 0): block b counts
-    the error of frequency (u, v) times ``1 - discount_b * (u + v) / 14``."""
+    ``ac_bits`` (256,) code lengths and ``weights`` (8, 8) per frequency (default 1)."""
     zz = np.ascontiguousarray(to_zigzag(coefficients), dtype=np.float32)
     weights = np.ones((8, 8)) if weights is None else weights
-    discounts = np.zeros(coefficients.shape[:2]) if discounts is None else discounts
     out = quantise_zigzag(zz, to_zigzag(np.asarray(table, np.float64)[None, None])[0],
                           np.asarray(lambdas).reshape(-1), ac_bits,
-                          to_zigzag(np.asarray(weights, np.float64)[None, None])[0],
-                          np.asarray(discounts).reshape(-1))
+                          to_zigzag(np.asarray(weights, np.float64)[None, None])[0])
     return from_zigzag(out, coefficients.shape[:2])
 
 
-_HIGH_ZZ = np.ascontiguousarray(HIGH_FREQUENCY.reshape(64)[ZIGZAG])
-
-
 def quantise_zigzag(coefficients: np.ndarray, table: np.ndarray, lambdas: np.ndarray,
-                    ac_bits: np.ndarray, weights: np.ndarray, discounts: np.ndarray) -> np.ndarray:
+                    ac_bits: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """:func:`quantise` on zigzag arrays: ``coefficients`` float32 (N, 64), ``table`` and
-    ``weights`` (64,), ``lambdas`` and ``discounts`` (N,); returns int16 (N, 64)."""
+    ``weights`` (64,), ``lambdas`` (N,); returns int16 (N, 64)."""
     out = np.empty(coefficients.shape, np.int16)
     trellis_levels(coefficients, np.ascontiguousarray(table, np.float64),
                    np.ascontiguousarray(weights, np.float64),
                    np.ascontiguousarray(lambdas, np.float64),
-                   np.ascontiguousarray(discounts, np.float64), _HIGH_ZZ,
                    np.ascontiguousarray(ac_bits, np.float64), out)
     return out
