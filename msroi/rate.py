@@ -104,11 +104,11 @@ def _highest_under(estimate: Callable[[int], float], max_bytes: int, low: int, h
 
 
 def _corrected(proxy: Callable[[int], float], tried: dict[int, bytes], lo: int, hi: int,
-               last: int) -> Callable[[int], float]:
+               last: int, size: Callable = len) -> Callable[[int], float]:
     """The proxy times the measured/proxy size ratio, which drifts with quality: linear
     between the bracket's two ends once both are measured, else the last try's."""
     def ratio(quality: int) -> float:
-        return len(tried[quality]) / max(proxy(quality), 1.0)
+        return size(tried[quality]) / max(proxy(quality), 1.0)
 
     if lo in tried and hi in tried:
         r_lo, r_hi = ratio(lo), ratio(hi)
@@ -119,8 +119,10 @@ def _corrected(proxy: Callable[[int], float], tried: dict[int, bytes], lo: int, 
 
 def search_quality(encode: Callable[[int], bytes], max_bytes: int, *, low: int = 1,
                    high: int = 100, proxy: Callable[[int], float] | None = None,
-                   label: str = "image") -> SearchResult:
+                   label: str = "image", size: Callable = len) -> SearchResult:
     """Highest quality in [low, high] whose ``encode(quality)`` is at most ``max_bytes``.
+    ``size``: the byte count of what ``encode`` returns (``len`` of a file; ``int`` when
+    ``encode`` computes a size without writing, as a codec's size model does).
 
     Bisection over a size that grows with quality; the best result under the limit is kept,
     so the answer never exceeds it even where the size is not perfectly monotonic.
@@ -138,7 +140,7 @@ def search_quality(encode: Callable[[int], bytes], max_bytes: int, *, low: int =
         nonlocal lo, hi
         if quality not in tried:
             tried[quality] = encode(quality)
-        if len(tried[quality]) <= max_bytes:
+        if size(tried[quality]) <= max_bytes:
             lo = max(lo, quality)
         else:
             hi = min(hi, quality)
@@ -150,14 +152,14 @@ def search_quality(encode: Callable[[int], bytes], max_bytes: int, *, low: int =
             probe(quality)
             if hi - lo <= 1:
                 break
-            quality = _highest_under(_corrected(proxy, tried, lo, hi, quality), max_bytes,
-                                     lo + 1, hi - 1)
+            quality = _highest_under(_corrected(proxy, tried, lo, hi, quality, size),
+                                     max_bytes, lo + 1, hi - 1)
     while hi - lo > 1:
         probe((lo + hi) // 2)
-    fitting = [q for q, data in tried.items() if len(data) <= max_bytes]
+    fitting = [q for q, data in tried.items() if size(data) <= max_bytes]
     if not fitting:
         raise BudgetError(f"{label}: budget of {max_bytes} bytes cannot be met "
-                          f"(smallest file tried: {min(len(d) for d in tried.values())} bytes)")
+                          f"(smallest file tried: {min(size(d) for d in tried.values())} bytes)")
     best = max(fitting)
     return SearchResult(best, tried[best], len(tried))
 
@@ -172,10 +174,17 @@ def compress_to_budget(codec: Codec, image: np.ndarray, importance: np.ndarray,
     prepared = codec.prepare(image, importance)
     prepared_at = time.perf_counter()
     low, high = codec.quality_range
-    found = search_quality(
-        lambda q: codec.encode(prepared, q, exif=exif, icc_profile=icc_profile),
-        target, low=low, high=high, proxy=codec.size_proxy(prepared), label=label)
-    data, quality, extra = found.data, found.quality, {}
+    model = codec.size_model(prepared, exif=exif, icc_profile=icc_profile)
+    if model is not None:  # the search runs on computed sizes; files are written below
+        found = search_quality(model, target, low=low, high=high,
+                               proxy=codec.size_proxy(prepared), label=label, size=int)
+        data = None
+    else:
+        found = search_quality(
+            lambda q: codec.encode(prepared, q, exif=exif, icc_profile=icc_profile),
+            target, low=low, high=high, proxy=codec.size_proxy(prepared), label=label)
+        data = found.data
+    quality, extra = found.quality, {}
     refine = getattr(codec, "refine", None)
     if refine is not None:
         # The codec's second knob fills the gap between two qualities: one step up with a
@@ -183,9 +192,14 @@ def compress_to_budget(codec: Codec, image: np.ndarray, importance: np.ndarray,
         for step in ((found.quality + 1, found.quality) if found.quality < high else (found.quality,)):
             refined = refine(prepared, step, target, exif=exif, icc_profile=icc_profile)
             if refined is not None:
-                if len(data) < len(refined[0]) <= target:
+                if data is None or len(data) < len(refined[0]) <= target:
                     data, quality, extra = refined[0], step, refined[1]
                 break
+    if data is None or len(data) > target:  # the model was off: search on written files
+        found = search_quality(
+            lambda q: codec.encode(prepared, q, exif=exif, icc_profile=icc_profile),
+            target, low=low, high=high, proxy=codec.size_proxy(prepared), label=label)
+        data, quality, extra = found.data, found.quality, {}
     done = time.perf_counter()
     report = {"method": codec.name, **codec.options(), **extra, "quality": quality,
               "bytes": len(data), "target_bytes": target, "budget": str(budget),

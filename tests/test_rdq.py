@@ -270,3 +270,21 @@ def test_metadata_segments_are_inserted(cat):
     with Image.open(_io.BytesIO(data)) as image:
         assert image.getexif()[0x010F] == "TestMaker"
         assert image.info["icc_profile"] == b"icc-bytes"
+
+
+def test_budget_search_runs_on_computed_sizes_and_writes_once(astronaut, monkeypatch):
+    writes = []
+    write = RDQuantiserCodec.write
+
+    def counting(self, *args, **kwargs):
+        writes.append(1)
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(RDQuantiserCodec, "write", counting)
+    for target in ("q40", "q60", "q85"):
+        writes.clear()
+        budget = Budget.parse(target)
+        result = compress_to_budget(RDQuantiserCodec(baseline=True), astronaut,
+                                    _object_map(astronaut.shape[:2]), budget)
+        assert len(writes) == 1  # the baseline size is computed exactly: one file written
+        assert 0.99 * budget.target_bytes(astronaut) <= result.num_bytes <= budget.target_bytes(astronaut)

@@ -62,6 +62,12 @@ class Codec(ABC):
         """The codec's settings, for reports."""
         return {}
 
+    def size_model(self, prepared: Any, *, exif: bytes | None = None,
+                   icc_profile: bytes | None = None) -> Callable[[int], int] | None:
+        """The file's size (bytes) at each quality, computed without writing the file, so
+        rate control searches in memory and writes once (None: it writes each try)."""
+        return None
+
     def size_proxy(self, prepared: Any) -> Callable[[int], float] | None:
         """A cheap estimate of the file size (bytes) at each quality, which rate control
         uses to place its tries (None: plain bisection). Only the number of tries depends
