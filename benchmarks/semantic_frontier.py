@@ -7,8 +7,8 @@ each msroi setting are held to it; region = the judge's objects, background = th
 PSNR on RGB, PSNR-HVS-M on luma. "The peer" of a measure is the better of mozjpeg and
 jpegli in it, per photo. Writes per-photo and summary CSVs and the frontier plot
 (region gain vs background loss over strengths, own map and oracle). The committed results
-also hold rows of the retired two-level switch ("aq"), run at commit 1dab072 before it was
-removed.
+keep the retired two-level switch's rows ("aq", run at commit 1dab072 before it was
+removed) in retired_aq_summary.csv.
 
     python benchmarks/semantic_frontier.py --data ../shared/data/kodak ../shared/data/live1 \\
         --out benchmarks/results/semantic
