@@ -297,8 +297,8 @@ def cmd_evaluate(args) -> int:
         files, map_maker=map_maker, judge=judge, reference_quality=args.quality,
         protocol=args.protocol, methods=args.methods, peers=args.peers,
         seeds=() if args.no_seeds else evaluate.MIXING_MODELS,
-        curve_qualities=() if args.no_curves else evaluate.CURVE_QUALITIES,
-        progress=not args.quiet, oracle=args.oracle)
+        curve_qualities=() if args.no_curves else (args.curve_qualities or evaluate.CURVE_QUALITIES),
+        progress=not args.quiet, oracle=args.oracle, variants_on_curves=args.variant_curves)
     written = evaluate.write_outputs(evaluation, out)
     print(evaluate.format_report(evaluation))
     print("wrote " + ", ".join(str(p) for p in written))
@@ -415,6 +415,10 @@ def build_parser() -> argparse.ArgumentParser:
                    default=["libjpeg-turbo-opt", "mozjpeg", "jpegli"])
     p.add_argument("--no-seeds", action="store_true", help="skip the paper's mixing models 1..6")
     p.add_argument("--no-curves", action="store_true", help="skip rate-quality curves and BD-rates")
+    p.add_argument("--curve-qualities", nargs="+", type=int_in_range(1, 100), metavar="Q",
+                   help="libjpeg-turbo qualities whose sizes are the curves' budgets (default 20 30 ... 90)")
+    p.add_argument("--variant-curves", action="store_true",
+                   help="curves and BD-rates for the named variants (e.g. msroi-rdq-objects) too")
     p.add_argument("--no-judge", action="store_true", help="no region numbers")
     p.add_argument("--oracle", action="store_true", help=(
         "also run every msroi method with the judge's object masks as its map (rows "

@@ -83,18 +83,21 @@ def evaluate(files: list[Path], *, map_maker: Callable[[np.ndarray], np.ndarray]
              judge=None, reference_quality: int = 50, protocol: str = "paper",
              methods: Iterable[str] = tuple(CODECS), peers: Iterable[str] = ("libjpeg-turbo-opt", "mozjpeg", "jpegli"),
              seeds: Iterable[int] = MIXING_MODELS, curve_qualities: Iterable[int] = CURVE_QUALITIES,
-             progress: bool = True, oracle: bool = False) -> Evaluation:
+             progress: bool = True, oracle: bool = False,
+             variants_on_curves: bool = False) -> Evaluation:
     """Runs the benchmark on image files. ``map_maker``: RGB uint8 -> float32 map.
     ``judge``: an object with ``mask(image)`` (see :mod:`msroi.judge`), or None for no
     region numbers. ``oracle``: every msroi method also runs with the judge's object mask
     as its map (rows ``<method>+oracle``), to tell a short map from a short quantiser;
-    analysis only, maps are never made from the judge."""
+    analysis only, maps are never made from the judge. ``variants_on_curves``: the named
+    variants (e.g. ``msroi-rdq-objects``) get rate-quality curves and BD-rates too."""
     from tqdm import tqdm
 
     at_budget = contenders(methods, peers, seeds)
     curve_peers = [p for p in PEERS if p in BD_ANCHORS]
-    defaults = {f"msroi-{m}" for m in methods}  # variants stay off the curves (time)
-    on_curves = {**{n: c for n, c in at_budget.items() if n in defaults},
+    defaults = {f"msroi-{m}" for m in methods}  # variants stay off the curves unless asked (time)
+    on_curves = {**{n: c for n, c in at_budget.items()
+                    if n in defaults or (variants_on_curves and n.startswith("msroi-"))},
                  **{p: PEERS[p]() for p in curve_peers}}
     rows, curve_rows, score_rows = [], [], []
     for path in tqdm(files, unit="img", disable=not progress):

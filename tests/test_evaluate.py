@@ -97,3 +97,16 @@ def test_summary_compares_a_method_on_the_images_it_ran_on():
     assert summary.loc["x", "d_psnr"] == pytest.approx(1.0)
     assert summary.loc["x+oracle", "d_psnr"] == pytest.approx(2.0)  # against b's 40, not the mean 35
     assert summary.loc["x+oracle", "wins_psnr_hvs_m"] == 1
+
+
+def test_variant_curves_and_chosen_curve_qualities(three_images, tmp_path, monkeypatch):
+    monkeypatch.setenv("MSROI_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "results"
+    assert cli.main(["evaluate", "--data", str(three_images), "--out", str(out), "-q",
+                     "--methods", "rdq", "--peers", "mozjpeg", "--no-seeds", "--no-judge",
+                     "--variant-curves", "--curve-qualities", "40", "70"]) == 0
+    curves = pd.read_csv(out / "curves.csv")
+    assert set(curves.point) == {40, 70}
+    assert {"msroi-rdq", "msroi-rdq-objects", "mozjpeg", "libjpeg-turbo"} <= set(curves.method)
+    bd = pd.read_csv(out / "bd_rates.csv")
+    assert "msroi-rdq-objects" in set(bd.method)
