@@ -206,11 +206,11 @@ def _compress_to_total(plan, args):
 
     from msroi import batch, io, pipeline
     from msroi.batch.manifest import FolderLock, InputIdentity
-    from msroi.batch.run import check_report_path, write_report
+    from msroi.batch.run import preflight, write_report
     from msroi.quiet import import_tensorflow
 
     import_tensorflow()
-    check_report_path(plan, args.overwrite)
+    preflight(plan, args.overwrite)
     report = batch.BatchReport()
     lock = FolderLock(plan.folder) if plan.folder else nullcontext()
     with lock:
@@ -219,8 +219,6 @@ def _compress_to_total(plan, args):
         for src, dst in plan.pairs:
             rows[src] = {"input": str(src), "output": str(dst)}
             refusal = outputs.refusal(dst)
-            if refusal is None and plan.folder is None and os.path.lexists(dst) and not args.overwrite:
-                refusal = f"{dst}: exists; pass --overwrite to replace it"
             try:
                 if refusal:
                     raise MsroiError(refusal)

@@ -174,15 +174,19 @@ def compress_to_budget(codec: Codec, image: np.ndarray, importance: np.ndarray,
     prepared = codec.prepare(image, importance)
     prepared_at = time.perf_counter()
     low, high = codec.quality_range
+
+    def search_written() -> SearchResult:
+        return search_quality(
+            lambda q: codec.encode(prepared, q, exif=exif, icc_profile=icc_profile),
+            target, low=low, high=high, proxy=codec.size_proxy(prepared), label=label)
+
     model = codec.size_model(prepared, exif=exif, icc_profile=icc_profile)
     if model is not None:  # the search runs on computed sizes; files are written below
         found = search_quality(model, target, low=low, high=high,
                                proxy=codec.size_proxy(prepared), label=label, size=int)
         data = None
     else:
-        found = search_quality(
-            lambda q: codec.encode(prepared, q, exif=exif, icc_profile=icc_profile),
-            target, low=low, high=high, proxy=codec.size_proxy(prepared), label=label)
+        found = search_written()
         data = found.data
     quality, extra = found.quality, {}
     refine = getattr(codec, "refine", None)
@@ -196,9 +200,7 @@ def compress_to_budget(codec: Codec, image: np.ndarray, importance: np.ndarray,
                     data, quality, extra = refined[0], step, refined[1]
                 break
     if data is None or len(data) > target:  # the model was off: search on written files
-        found = search_quality(
-            lambda q: codec.encode(prepared, q, exif=exif, icc_profile=icc_profile),
-            target, low=low, high=high, proxy=codec.size_proxy(prepared), label=label)
+        found = search_written()
         data, quality, extra = found.data, found.quality, {}
     done = time.perf_counter()
     report = {"method": codec.name, **codec.options(), **extra, "quality": quality,

@@ -144,9 +144,13 @@ def write_report(report: BatchReport, outputs: OutputFolder) -> None:
     report.report_path = path
 
 
-def check_report_path(plan: Plan, overwrite: bool) -> None:
-    """Refuses, before any work, a folder run whose report would replace a user's file."""
+def preflight(plan: Plan, overwrite: bool) -> None:
+    """Refuses, before any work, a run that would replace a file msroi did not write
+    without ``overwrite``: a one-file run's existing output, a folder run's report."""
     if plan.folder is None:
+        for _, dst in plan.pairs:
+            if os.path.lexists(dst) and not overwrite:
+                raise MsroiError(f"{dst}: exists; pass --overwrite to replace it")
         return
     path = plan.folder / REPORT_NAME
     if os.path.lexists(path) and not overwrite and not Manifest(plan.folder).owns(path):
@@ -166,11 +170,7 @@ def compress_files(plan: Plan, settings: CompressSettings, *, jobs: int = 1,
     from tqdm import tqdm
 
     start = time.perf_counter()
-    if plan.folder is None and plan.pairs:
-        src, dst = plan.pairs[0]
-        if os.path.lexists(dst) and not overwrite:
-            raise MsroiError(f"{dst}: exists; pass --overwrite to replace it")
-    check_report_path(plan, overwrite)
+    preflight(plan, overwrite)
     report = BatchReport()
     rows: dict[Path, dict[str, Any]] = {}
     lock = FolderLock(plan.folder) if plan.folder is not None else contextlib.nullcontext()

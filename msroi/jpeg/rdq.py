@@ -8,14 +8,16 @@ of :mod:`msroi.jpeg.trellis` to minimise ``D + lambda_b R`` with the block's own
 
 so blocks the map marks important get a smaller lambda (more bits, less error) and the
 rest a larger one, around the same mean: ``strength`` 0 ignores the map (the plain
-rate-distortion encoder, one lambda), 1 spends on the objects first. The importance of a
+rate-distortion encoder, one lambda), larger values spend more on the objects (named:
+``balanced`` 0.75, ``objects`` 3). The importance of a
 block is the map averaged over it and smoothed over its neighbours (no hard edge of
 quality where the map steps). Distortion is measured in the coefficients with a weight per
 frequency, ``(Q_ref / Q_k) ** (2 * table_weighting)``: 0 = squared error (PSNR), 1 = error
 in units of each frequency's quantiser step (mozjpeg's choice, what the table's
-psychovisual shape asks for). The file size is computed from the levels
-(:mod:`msroi.jpeg.entropy`), so rate control searches without writing; one file is
-written at the end, progressive (mozjpeg's scans) or baseline, with optimised Huffman.
+psychovisual shape asks for; the default leans slightly further, 1.1). The file size is
+computed from the levels (:mod:`msroi.jpeg.entropy`), so rate control searches without
+writing and writes the file once (a progressive file sometimes twice), progressive
+(mozjpeg's scans) or baseline, with optimised Huffman tables.
 """
 
 from __future__ import annotations
@@ -76,14 +78,12 @@ def mozjpeg_tables(quality: int) -> tuple[np.ndarray, np.ndarray]:
     return luma, chroma
 
 
-def smooth_field(values: np.ndarray, passes: int = 1) -> np.ndarray:
+def smooth_field(values: np.ndarray) -> np.ndarray:
     """A 3x3 box blur of a block field (edge-extended): neighbours share their lambda."""
-    out = np.asarray(values, np.float64)
-    for _ in range(passes):
-        padded = np.pad(out, 1, mode="edge")
-        out = sum(padded[i: i + out.shape[0], j: j + out.shape[1]]
-                  for i in range(3) for j in range(3)) / 9.0
-    return out
+    values = np.asarray(values, np.float64)
+    padded = np.pad(values, 1, mode="edge")
+    return sum(padded[i: i + values.shape[0], j: j + values.shape[1]]
+               for i in range(3) for j in range(3)) / 9.0
 
 
 @dataclass
@@ -107,8 +107,8 @@ class RDState:
 class RDQuantiserCodec(Codec):
     """Per-block rate-distortion quantisation steered by the map (see module docstring).
 
-    ``strength``: a number >= 0 or a name of :data:`STRENGTHS`; ``table_weighting`` in
-    [0, 1]; ``lambda_scale``, ``gain``: see the module constants; ``baseline``:
+    ``strength``: a number >= 0 or a name of :data:`STRENGTHS`; ``table_weighting``,
+    ``lambda_scale``, ``gain``, ``flat_share``: see the module constants; ``baseline``:
     sequential file instead of progressive.
     """
 
@@ -229,13 +229,16 @@ class RDQuantiserCodec(Codec):
         """A cheap size per quality for placing rate control's tries: the computed size of
         plainly rounded levels (no trellis), times the trellis/rounded ratio and the
         written/computed ratio last measured."""
-        def proxy(quality: int) -> float:
-            tables = mozjpeg_tables(int(quality))
-            rounded = [np.round(c / tables[0 if i == 0 else 1].reshape(64)[ZIGZAG]).astype(np.int16)
-                       for i, c in enumerate(state.coefficients)]
-            size = baseline_size_zigzag(rounded, state.shapes, state.factors, state.mcus)
-            return state.trellis_ratio * state.ratio * size + state.metadata_bytes
-        return proxy
+        return lambda quality: (state.trellis_ratio * state.ratio * self._rounded_size(state, quality)
+                                + state.metadata_bytes)
+
+    @staticmethod
+    def _rounded_size(state: RDState, quality: int) -> int:
+        """Computed baseline size of plainly rounded levels (no trellis) at ``quality``."""
+        tables = mozjpeg_tables(int(quality))
+        rounded = [np.round(c / tables[0 if i == 0 else 1].reshape(64)[ZIGZAG]).astype(np.int16)
+                   for i, c in enumerate(state.coefficients)]
+        return baseline_size_zigzag(rounded, state.shapes, state.factors, state.mcus)
 
     def refine(self, state: RDState, quality: int, max_bytes: int, *,
                exif: bytes | None = None, icc_profile: bytes | None = None,
@@ -321,6 +324,5 @@ class RDQuantiserCodec(Codec):
         prepared.metadata_bytes = len(data) - len(written)
         computed = self.size_estimate(prepared, quality, strength, scale)
         prepared.ratio = len(written) / computed
-        prepared.trellis_ratio = (computed * prepared.trellis_ratio * prepared.ratio
-                                  / max(self.size_proxy(prepared)(quality) - prepared.metadata_bytes, 1.0))
+        prepared.trellis_ratio = computed / max(self._rounded_size(prepared, quality), 1)
         return data
