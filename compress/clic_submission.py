@@ -40,8 +40,9 @@ def main(argv=None) -> int:
     import pandas as pd
 
     from msroi import io, pipeline
+    from msroi.batch import CompressSettings
     from msroi.errors import MsroiError
-    from msroi.jpeg.standard import decode
+    from msroi.decode import StandardDecoder
     from msroi.rate import Budget
     from msroi.metrics import (bits_per_pixel, dataset_psnr, multiscale_structural_similarity,
                                pixel_weighted_mean)
@@ -54,8 +55,8 @@ def main(argv=None) -> int:
         images = [io.load_image(f) for f in files]
         pixels = sum(i.pixels.shape[0] * i.pixels.shape[1] for i in images)
         total = Budget(bpp=args.total_bpp).total_bytes([i.pixels for i in images])
-        results = pipeline.compress_set(images, total, method=args.method, keep_metadata=False,
-                                        progress=not args.quiet)
+        settings = CompressSettings(method=args.method, keep_metadata=False)
+        results = pipeline.compress_set(images, total, settings, progress=not args.quiet)
     except MsroiError as exc:
         print(f"clic_submission.py: error: {exc}", file=sys.stderr)
         return 2
@@ -63,7 +64,7 @@ def main(argv=None) -> int:
     rows, pairs, ms_ssim, sizes = [], [], [], []
     for path, image, result in zip(files, images, results):
         io.write_bytes_atomic(out / f"{path.stem}.jpg", result.data)
-        decoded = decode(result.data)
+        decoded = StandardDecoder().decode(result.data)
         pairs.append((image.pixels, decoded))
         size = image.pixels.shape[0] * image.pixels.shape[1]
         sizes.append(size)

@@ -1,6 +1,7 @@
 """msroi: semantic region-of-interest JPEG compression (Prakash et al., DCC 2017).
 
-Public API (imported lazily, so ``import msroi`` does not start TensorFlow)::
+Public API (imported lazily: ``import msroi`` loads no network runtime and changes no
+environment variable)::
 
     import msroi
     image = msroi.read_image("photo.png")            # RGB uint8 (H, W, 3)
@@ -12,11 +13,6 @@ Public API (imported lazily, so ``import msroi`` does not start TensorFlow)::
 from __future__ import annotations
 
 import importlib
-import os
-
-# TensorFlow's C++ start-up chatter (oneDNN, CPU features) is noise on a command line;
-# a user's own setting wins.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
 

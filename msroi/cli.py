@@ -52,23 +52,9 @@ def _budget(text: str) -> str:
     return text
 
 
-def _strength(text: str) -> float | str:
-    from msroi.jpeg.rdq import STRENGTHS
-
-    if text in STRENGTHS:
-        return text
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 <= value <= 100:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a strength (a number >= 0, or {', '.join(STRENGTHS)})")
-    return value
-
-
 def _add_map_options(parser: argparse.ArgumentParser) -> None:
     from msroi.maps import COMBINERS, DEFAULT_TOP_K, DEFAULT_WORKING_SIZE, MAP_METHODS
+    from msroi.zoo import RUNTIMES
 
     parser.add_argument("--model", help="map model preset or folder (default: the default "
                         "map model; see 'msroi models')")
@@ -84,13 +70,67 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--working-size", type=int_in_range(0),
                         default=DEFAULT_WORKING_SIZE,
                         help=f"longer side of the network input in pixels (default {DEFAULT_WORKING_SIZE}); 0 = full resolution")
+    parser.add_argument("--runtime", choices=RUNTIMES, default="auto", help=(
+        "how the map network runs: litert = the preset's LiteRT export (no TensorFlow), "
+        "keras = the Keras network, auto = LiteRT where exported (default)"))
 
 
 def _map_options(args, key: str = "method") -> dict:
     """Map settings as keyword arguments; ``key`` names the map method's argument
     (``method`` for msroi.maps, ``map_method`` for msroi.pipeline)."""
     return {key: args.map_method, "top_k": args.top_k, "combine": args.combine,
-            "working_size": args.working_size or None}
+            "working_size": args.working_size or None, "runtime": args.runtime}
+
+
+def _parse_with(parse):
+    """An argparse type from a settings parser: its ValueError becomes the usage message."""
+    def convert(text: str):
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return convert
+
+
+def _add_codec_options(parser: argparse.ArgumentParser) -> None:
+    """One option per command-line field of every registered codec's settings
+    (``--strength`` ...); a field two codecs share is one option for both."""
+    from msroi.jpeg.registry import CODECS
+
+    fields: dict[str, tuple] = {}
+    for name in CODECS:
+        for f in CODECS[name].Settings.command_line_fields():
+            methods = fields.get(f.name, (f, []))[1]
+            fields[f.name] = (fields.get(f.name, (f, []))[0], methods + [name])
+    for field_name, (f, methods) in sorted(fields.items()):
+        flag = "--" + field_name.replace("_", "-")
+        applies = f"(method{'s' if len(methods) > 1 else ''} {', '.join(methods)})"
+        if isinstance(f.default, bool):
+            flag = flag if not f.default else "--no-" + flag[2:]
+            parser.add_argument(flag, dest=f"codec_{field_name}", action="store_const",
+                                const=not f.default, default=None,
+                                help=f"{applies} {f.metadata['help']}")
+            continue
+        parse = f.metadata["parse"] or type(f.default)
+        parser.add_argument(flag, dest=f"codec_{field_name}", default=None,
+                            type=_parse_with(parse), choices=f.metadata["choices"],
+                            metavar=None if f.metadata["choices"] else field_name.upper(),
+                            help=f"{applies} {f.metadata['help']}")
+
+
+def _codec_options(args) -> dict:
+    """The codec settings given on the command line for ``args.method``; an option of
+    another codec is an error (it would be ignored)."""
+    from msroi.jpeg.registry import CODECS
+
+    given = {k[len("codec_"):]: v for k, v in vars(args).items()
+             if k.startswith("codec_") and v is not None}
+    own = {f.name for f in CODECS[args.method].Settings.command_line_fields()}
+    stray = sorted(set(given) - own)
+    if stray:
+        flag = "--" + stray[0].replace("_", "-")
+        raise MsroiError(f"{flag} does not apply to method {args.method}")
+    return given
 
 
 def _check_new_output(path: str, inputs: list[str], overwrite: bool) -> None:
@@ -106,14 +146,11 @@ def _check_new_output(path: str, inputs: list[str], overwrite: bool) -> None:
 
 
 def cmd_map(args) -> int:
-    from msroi.quiet import import_tensorflow
-
     outputs = [args.output] + ([args.overlay] if args.overlay else [])
     if len({Path(o).resolve() for o in outputs}) < len(outputs):
         raise MsroiError(f"{args.output}: the map and the overlay need different files")
     for output in outputs:
         _check_new_output(output, [args.image], args.overwrite)
-    import_tensorflow()
     from msroi import io, maps
     from msroi.importance import map_to_uint8
 
@@ -133,15 +170,13 @@ def cmd_map(args) -> int:
 def _compress_settings(args):
     from msroi.batch import CompressSettings
 
-    codec_options = {"paper": {"model": args.mixing_model},
-                     "rdq": {"strength": args.strength, "baseline": args.baseline}}[args.method]
     importance_png = None
     if args.map:
         try:
             importance_png = Path(args.map).read_bytes()
         except OSError as exc:
             raise MsroiError(f"{args.map}: cannot read the map ({exc.strerror})") from None
-    return CompressSettings(method=args.method, budget=args.budget, codec_options=codec_options,
+    return CompressSettings(method=args.method, budget=args.budget, codec_options=_codec_options(args),
                             model=args.model, map_options=_map_options(args, "map_method"),
                             keep_metadata=not args.strip_metadata, max_pixels=args.max_pixels,
                             importance_file=args.map, importance_png=importance_png)
@@ -207,9 +242,7 @@ def _compress_to_total(plan, args):
     from msroi import batch, io, pipeline
     from msroi.batch.manifest import FolderLock, InputIdentity
     from msroi.batch.run import preflight, write_report
-    from msroi.quiet import import_tensorflow
 
-    import_tensorflow()
     preflight(plan, args.overwrite)
     report = batch.BatchReport()
     lock = FolderLock(plan.folder) if plan.folder else nullcontext()
@@ -228,11 +261,12 @@ def _compress_to_total(plan, args):
                 rows[src].update(status="failed", error=str(exc))
         if loaded:
             total = pipeline.as_budget(args.total_budget).total_bytes([l.pixels for l in loaded])
-            results = pipeline.compress_set(loaded, total, model=args.model, method=args.method,
-                                            codec_options=_compress_settings(args).codec_options,
-                                            keep_metadata=not args.strip_metadata,
-                                            progress=not args.quiet,
-                                            **_map_options(args, "map_method"))
+            executor = batch.make_executor(min(args.jobs, len(loaded)), args.dask)
+            try:
+                results = pipeline.compress_set(loaded, total, _compress_settings(args),
+                                                executor=executor, progress=not args.quiet)
+            finally:
+                executor.close()
             for (src, dst, identity), result in zip(kept, results):
                 row = rows[src]
                 row.update(status="done", bytes=result.num_bytes, target_bytes=total,
@@ -257,24 +291,24 @@ def _compress_to_total(plan, args):
 
 
 def cmd_evaluate(args) -> int:
-    from msroi.quiet import import_tensorflow
-
-    import_tensorflow()
-    from msroi import io, maps
+    from msroi import io
 
     files = io.find_images(args.data)[: args.limit or None]
     if not files:
         raise MsroiError(f"{args.data}: no image files found")
-    classifier = maps.resolve_model(args.model)
-    options = _map_options(args)
-    map_maker = lambda image: maps.generate_map(image, classifier, **options)  # noqa: E731
+    if args.model:
+        from msroi.zoo import preset_directory
+
+        preset_directory(args.model)  # an unknown model is a usage error, before any work
     out = Path(args.out or Path("results") / f"evaluate-{Path(args.data).resolve().name}")
     out.mkdir(parents=True, exist_ok=True)
     if args.paper_table:
-        from msroi import paper_table
+        from msroi import maps, paper_table
 
         if not args.reference:
             raise MsroiError("--paper-table needs --reference (the authors' per-image log)")
+        options = _map_options(args)
+        map_maker = lambda image: maps.generate_map(image, args.model, **options)  # noqa: E731
         ours = paper_table.paper_protocol(files, map_maker=map_maker, model=args.mixing_model,
                                           threshold_pct=args.threshold_pct,
                                           quality=args.quality, progress=not args.quiet)
@@ -287,20 +321,53 @@ def cmd_evaluate(args) -> int:
         print(f"wrote {out / 'paper_table.csv'}, {out / 'paper_protocol.csv'}")
         return 0
 
-    from msroi import evaluate
-    from msroi.judge import Judge
+    from msroi import batch, evaluate
 
-    judge = None if args.no_judge else Judge()
-    evaluation = evaluate.evaluate(
-        files, map_maker=map_maker, judge=judge, reference_quality=args.quality,
-        protocol=args.protocol, methods=args.methods, peers=args.peers,
-        seeds=() if args.no_seeds else evaluate.MIXING_MODELS,
-        curve_qualities=() if args.no_curves else (args.curve_qualities or evaluate.CURVE_QUALITIES),
-        progress=not args.quiet, oracle=args.oracle, variants_on_curves=args.variant_curves)
+    settings = evaluate.EvaluateSettings(
+        model=args.model, map_options=_map_options(args), judge=not args.no_judge,
+        reference_quality=args.quality, protocol=args.protocol, methods=tuple(args.methods),
+        peers=tuple(args.peers), seeds=() if args.no_seeds else evaluate.MIXING_MODELS,
+        curve_qualities=() if args.no_curves else tuple(args.curve_qualities or evaluate.CURVE_QUALITIES),
+        oracle=args.oracle, variants_on_curves=args.variant_curves, decoder=args.decoder)
+    executor = batch.make_executor(min(args.jobs, len(files)), args.dask)
+    try:
+        evaluation = evaluate.evaluate(files, settings, executor=executor, progress=not args.quiet)
+    finally:
+        executor.close()
     written = evaluate.write_outputs(evaluation, out)
     print(evaluate.format_report(evaluation))
     print("wrote " + ", ".join(str(p) for p in written))
     return 0
+
+
+def cmd_decode(args) -> int:
+    from msroi import batch, io
+    from msroi.decode import get_decoder
+
+    plan = batch.plan_outputs(args.input, args.output, suffix=".png")
+    if not plan.pairs:
+        raise MsroiError(f"{args.input}: no image files found")
+    decoder = get_decoder(args.decoder)
+    failed = 0
+    for source, target in plan.pairs:
+        try:
+            if os.path.lexists(target) and not args.overwrite:
+                raise MsroiError(f"{target}: exists; pass --overwrite to replace it")
+            try:
+                data = source.read_bytes()
+            except OSError as exc:
+                raise MsroiError(f"{source}: cannot read ({exc.strerror})") from None
+            try:
+                pixels = decoder.decode(data)
+            except (OSError, ValueError, SyntaxError) as exc:
+                raise MsroiError(f"{source}: not a decodable JPEG ({exc})") from None
+            io.write_bytes_atomic(target, io.encode_png(pixels), replace=args.overwrite)
+            if not args.quiet:
+                print(f"{target}: {pixels.shape[1]}x{pixels.shape[0]} ({decoder.name} decoder)")
+        except MsroiError as exc:
+            failed += 1
+            print(f"msroi: error: {exc}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def cmd_train(args) -> int:
@@ -335,61 +402,50 @@ def cmd_models(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from msroi import __version__
+def _add_executor_options(p: argparse.ArgumentParser, what: str) -> None:
+    from msroi.batch import DASK_ENV, usable_cores
 
-    parser = OneLineParser(prog="msroi", description=(
-        "Semantic region-of-interest JPEG compression: a CNN finds where the meaning is, "
-        "the encoder spends the bytes there, the output is a standard JPEG."))
-    parser.add_argument("--version", action="version", version=f"msroi {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    p.add_argument("-j", "--jobs", type=int_in_range(1), default=usable_cores(), help=(
+        f"worker processes for the {what} (default: the usable cores, {usable_cores()} here)"))
+    p.add_argument("--dask", default=os.environ.get(DASK_ENV), metavar="ADDRESS", help=(
+        f"run the {what} on a Dask cluster: its scheduler (tcp://host:8786), or 'local' for "
+        f"a local cluster of --jobs workers (default: ${DASK_ENV} if set, else the local pool)"))
 
-    p = sub.add_parser("map", help="write the semantic importance map of an image")
+
+def _map_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("image")
     p.add_argument("-o", "--output", required=True, help="map as 8-bit grey PNG")
     p.add_argument("--overlay", help="also write the jet heatmap over the photo (PNG)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("-q", "--quiet", action="store_true")
     _add_map_options(p)
-    p.set_defaults(run=cmd_map)
 
-    from msroi.jpeg import CODECS
-    from msroi.jpeg.paper import MIXING_MODELS
+
+def _compress_arguments(p: argparse.ArgumentParser) -> None:
+    from msroi.jpeg.registry import CODECS
     from msroi.pipeline import DEFAULT_METHOD
 
-    p = sub.add_parser("compress", help="compress an image or a folder tree to JPEG")
     p.add_argument("input", help="image file or folder (searched recursively)")
     p.add_argument("-o", "--output", required=True,
                    help="output .jpg (one image) or folder (mirrors the input tree)")
     p.add_argument("--budget", type=_budget, default="q50", help=(
         "size limit: q50 = no larger than the standard JPEG at quality 50 (default), "
         "30000 or 30kB = bytes, 0.5bpp = bits per pixel"))
-    p.add_argument("--method", choices=sorted(CODECS), default=DEFAULT_METHOD, help=(
-        f"rdq = per-block rate-distortion quantisation steered by the map; paper = the "
-        f"paper's mix of JPEG qualities (default {DEFAULT_METHOD})"))
-    p.add_argument("--strength", type=_strength, default="balanced", help=(
-        "method rdq: how much the map moves bytes, a number >= 0 (0 = ignore the map, "
-        "1 = strong) or balanced (0.75, default) or objects (3)"))
-    p.add_argument("--baseline", action="store_true",
-                   help="method rdq: sequential (baseline) JPEG instead of progressive")
-    p.add_argument("--mixing-model", type=int, choices=MIXING_MODELS, default=6,
-                   help="method paper: the paper's mixing model (default 6)")
+    p.add_argument("--method", choices=list(CODECS), default=DEFAULT_METHOD, help=(
+        "; ".join(f"{name} = {CODECS[name].description}" for name in CODECS)
+        + f" (default {DEFAULT_METHOD})"))
+    _add_codec_options(p)
     p.add_argument("--total-budget", type=_budget, help=(
         "folder: one budget for all images together (CLIC style), e.g. 0.15bpp, 2MB, or q50 "
         "(the standard JPEGs' total); bytes go where they lower the set's error most"))
     p.add_argument("--map", help="use this map (grey image) instead of computing one")
     p.add_argument("--strip-metadata", action="store_true", help="do not copy EXIF and ICC")
-    from msroi.batch import DASK_ENV, usable_cores
     from msroi.batch.job import DEFAULT_BATCH_MAX_PIXELS
 
     p.add_argument("--overwrite", action="store_true", help=(
         "replace existing files that msroi did not write (the report names them); without "
         "it such files are left as they are and reported"))
-    p.add_argument("-j", "--jobs", type=int_in_range(1), default=usable_cores(),
-                   help=f"worker processes for a folder (default: the usable cores, {usable_cores()} here)")
-    p.add_argument("--dask", default=os.environ.get(DASK_ENV), metavar="ADDRESS", help=(
-        f"run the files on a Dask cluster: its scheduler (tcp://host:8786), or 'local' for "
-        f"a local cluster of --jobs workers (default: ${DASK_ENV} if set, else the local pool)"))
+    _add_executor_options(p, "files of a folder")
     p.add_argument("--max-pixels", type=int_in_range(1),
                    default=DEFAULT_BATCH_MAX_PIXELS, help=(
                        f"refuse images larger than this many pixels, before decoding them "
@@ -397,20 +453,25 @@ def build_parser() -> argparse.ArgumentParser:
                        f"plus ~0.8 GB per worker for the runtime)"))
     p.add_argument("-q", "--quiet", action="store_true")
     _add_map_options(p)
-    p.set_defaults(run=cmd_compress)
 
-    from msroi.jpeg.peers import PEERS
+
+def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
+    from msroi.jpeg.paper import MIXING_MODELS
+    from msroi.jpeg.registry import DECODERS, map_codecs, peer_codecs
     from msroi.metrics.protocol import PROTOCOLS
 
-    p = sub.add_parser("evaluate", help="benchmark against the standard JPEG and peers at equal bytes")
     p.add_argument("--data", required=True, help="folder of images (e.g. Kodak)")
     p.add_argument("--out", help="folder for CSV files and plots (default results/evaluate-<data>)")
     p.add_argument("--quality", type=int, default=50, help="reference quality of the standard JPEG (budget)")
     p.add_argument("--protocol", choices=PROTOCOLS, default="paper",
                    help="metrics on yuv420 luma as the paper (default) or on RGB")
-    p.add_argument("--methods", nargs="+", choices=sorted(CODECS), default=sorted(CODECS))
-    p.add_argument("--peers", nargs="*", choices=sorted(PEERS),
-                   default=["libjpeg-turbo-opt", "mozjpeg", "jpegli"])
+    p.add_argument("--methods", nargs="+", choices=map_codecs(), default=map_codecs(),
+                   help="msroi methods (codecs the map steers; default all)")
+    p.add_argument("--peers", nargs="*", choices=peer_codecs(),
+                   default=["libjpeg-turbo-opt", "mozjpeg", "jpegli"],
+                   help="map-blind codecs held to the same budget")
+    p.add_argument("--decoder", choices=list(DECODERS), default="standard",
+                   help="what turns every file back into pixels before measuring (default standard)")
     p.add_argument("--no-seeds", action="store_true", help="skip the paper's mixing models 1..6")
     p.add_argument("--no-curves", action="store_true", help="skip rate-quality curves and BD-rates")
     p.add_argument("--curve-qualities", nargs="+", type=int_in_range(1, 100), metavar="Q",
@@ -427,14 +488,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", help="the authors' per-image log (paper_kodak_metrics.log)")
     p.add_argument("--threshold-pct", type=float, default=2.0,
                    help="paper table: size slack over the standard JPEG in percent (default 2)")
-    p.add_argument("--mixing-model", type=int, choices=MIXING_MODELS, default=6)
+    p.add_argument("--mixing-model", type=int, choices=MIXING_MODELS, default=6,
+                   help="paper table: the paper's mixing model (default 6)")
+    _add_executor_options(p, "images")
     p.add_argument("-q", "--quiet", action="store_true")
     _add_map_options(p)
-    p.set_defaults(run=cmd_evaluate)
 
+
+def _decode_arguments(p: argparse.ArgumentParser) -> None:
+    from msroi.jpeg.registry import DECODERS
+
+    p.add_argument("input", help="JPEG file or folder (searched recursively)")
+    p.add_argument("-o", "--output", required=True,
+                   help="output .png (one file) or folder (mirrors the input tree)")
+    p.add_argument("--decoder", choices=list(DECODERS), default="standard", help=(
+        "; ".join(f"{name} = {DECODERS[name].description}" for name in DECODERS)
+        + " (default standard)"))
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.add_argument("-q", "--quiet", action="store_true")
+
+
+def _train_arguments(p: argparse.ArgumentParser) -> None:
     from msroi.training.fit import RECIPES
 
-    p = sub.add_parser("train", help="train VGG16-MSROI on class-labelled photos or distil it")
     p.add_argument("data", nargs="?", help="class-folder tree (ImageNet or Caltech-256 layout) or CSV manifest (path,label)")
     p.add_argument("--config", help="JSON file of options (see train/*.json); flags override it")
     p.add_argument("--out", help="run folder: checkpoints, logs, backup for resume, preset/")
@@ -466,15 +542,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int)
     p.add_argument("--name", help="preset name (default vgg16_msroi)")
     p.add_argument("-q", "--quiet", action="store_true")
-    p.set_defaults(run=cmd_train)
 
-    p = sub.add_parser("models", help="list the model presets")
-    p.set_defaults(run=cmd_models)
+
+#: name -> (help, arguments, run). Only the command being run builds its arguments, so
+#: ``msroi --help`` imports no codec and no network.
+COMMANDS = {
+    "map": ("write the semantic importance map of an image", _map_arguments, cmd_map),
+    "compress": ("compress an image or a folder tree to JPEG", _compress_arguments, cmd_compress),
+    "decode": ("decode JPEG files to PNG (file or folder)", _decode_arguments, cmd_decode),
+    "evaluate": ("benchmark against the standard JPEG and peers at equal bytes",
+                 _evaluate_arguments, cmd_evaluate),
+    "train": ("train VGG16-MSROI on class-labelled photos or distil it", _train_arguments, cmd_train),
+    "models": ("list the model presets", lambda p: None, cmd_models),
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``command``, only that subcommand gets its arguments (all of them
+    do when ``command`` is None, none when it is "")."""
+    from msroi import __version__
+
+    parser = OneLineParser(prog="msroi", description=(
+        "Semantic region-of-interest JPEG compression: a CNN finds where the meaning is, "
+        "the encoder spends the bytes there, the output is a standard JPEG."))
+    parser.add_argument("--version", action="version", version=f"msroi {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (help_text, arguments, run) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text)
+        if command is None or command == name:
+            arguments(p)
+        p.set_defaults(run=run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(command if command in COMMANDS else "").parse_args(argv)
     try:
         return args.run(args)
     except MsroiError as exc:

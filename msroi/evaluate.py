@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -21,11 +21,10 @@ import pandas as pd
 from msroi.baselines import MAP_BASELINES
 from msroi.errors import BudgetError
 from msroi.io import read_image
-from msroi.jpeg import CODECS
 from msroi.jpeg.codec import Codec
 from msroi.jpeg.paper import MIXING_MODELS, PaperCodec
-from msroi.jpeg.peers import PEERS
-from msroi.jpeg.standard import decode, encode_pillow
+from msroi.jpeg.registry import CODECS
+from msroi.jpeg.standard import encode_pillow
 from msroi.metrics import (METRIC_NAMES, bd_rate, compute_metrics, error_share_inside,
                            map_auc, mass_inside, region_psnr, region_ssim)
 from msroi.metrics.basic import psnr_from_mse, squared_error
@@ -43,14 +42,42 @@ def contenders(methods: Iterable[str], peers: Iterable[str], seeds: Iterable[int
     algorithm: plain Huffman tables, final quality searched in 21..90)."""
     out: dict[str, Codec] = {}
     for method in methods:
-        out[f"msroi-{method}"] = CODECS[method]()
+        out[f"msroi-{method}"] = CODECS.get_class(method)()
         for name, options in VARIANTS.get(method, {}).items():
-            out[f"msroi-{name}"] = CODECS[method](**options)
+            out[f"msroi-{name}"] = CODECS.get_class(method)(**options)
     for peer in peers:
-        out[peer] = PEERS[peer]()
+        out[peer] = CODECS.get_class(peer)()
     for k in seeds:
-        out[f"seed-m{k}"] = PaperCodec(model=k, optimize=False, quality_range=(21, 90))
+        out[f"seed-m{k}"] = PaperCodec(mixing_model=k, optimize=False, quality_range=(21, 90))
     return out
+
+
+@dataclass(frozen=True)
+class EvaluateSettings:
+    """What the benchmark runs on each image (picklable: it travels to the workers).
+
+    ``model`` and ``map_options``: the map (:func:`msroi.maps.semantic_map`); ``judge``:
+    region numbers from :class:`msroi.judge.Judge` (False: none); ``methods``: msroi
+    codecs (map-steered), ``peers``: map-blind codecs, ``seeds``: the paper's original
+    mixing models; ``oracle``: every msroi method also runs with the judge's object mask
+    as its map (rows ``<method>+oracle``), to tell a short map from a short quantiser
+    (analysis only, maps are never made from the judge); ``variants_on_curves``: the named
+    variants (e.g. ``msroi-rdq-objects``) get rate-quality curves too; ``decoder``: what
+    turns every file back into pixels before it is measured (:mod:`msroi.decode`).
+    """
+
+    model: str | None = None
+    map_options: dict = field(default_factory=dict)
+    judge: bool = True
+    reference_quality: int = 50
+    protocol: str = "paper"
+    methods: tuple[str, ...] = ("paper", "rdq")
+    peers: tuple[str, ...] = ("libjpeg-turbo-opt", "mozjpeg", "jpegli")
+    seeds: tuple[int, ...] = MIXING_MODELS
+    curve_qualities: tuple[int, ...] = CURVE_QUALITIES
+    oracle: bool = False
+    variants_on_curves: bool = False
+    decoder: str = "standard"
 
 
 @dataclass
@@ -64,10 +91,9 @@ class Evaluation:
     bd_rates: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def _measure(pixels, mask, data: bytes, protocol: str, metric_names) -> dict:
-    decoded = decode(data)
+def _measure(pixels, mask, decoded, num_bytes: int, protocol: str, metric_names) -> dict:
     error = squared_error(pixels, decoded)
-    row = {"bytes": len(data), "bpp": 8.0 * len(data) / (pixels.shape[0] * pixels.shape[1]),
+    row = {"bytes": num_bytes, "bpp": 8.0 * num_bytes / (pixels.shape[0] * pixels.shape[1]),
            "sse": float(error.sum()), "samples": error.size}
     if metric_names:
         row.update(compute_metrics(pixels, decoded, protocol=protocol, names=metric_names))
@@ -79,73 +105,89 @@ def _measure(pixels, mask, data: bytes, protocol: str, metric_names) -> dict:
     return row
 
 
-def evaluate(files: list[Path], *, map_maker: Callable[[np.ndarray], np.ndarray],
-             judge=None, reference_quality: int = 50, protocol: str = "paper",
-             methods: Iterable[str] = tuple(CODECS), peers: Iterable[str] = ("libjpeg-turbo-opt", "mozjpeg", "jpegli"),
-             seeds: Iterable[int] = MIXING_MODELS, curve_qualities: Iterable[int] = CURVE_QUALITIES,
-             progress: bool = True, oracle: bool = False,
-             variants_on_curves: bool = False) -> Evaluation:
-    """Runs the benchmark on image files. ``map_maker``: RGB uint8 -> float32 map.
-    ``judge``: an object with ``mask(image)`` (see :mod:`msroi.judge`), or None for no
-    region numbers. ``oracle``: every msroi method also runs with the judge's object mask
-    as its map (rows ``<method>+oracle``), to tell a short map from a short quantiser;
-    analysis only, maps are never made from the judge. ``variants_on_curves``: the named
-    variants (e.g. ``msroi-rdq-objects``) get rate-quality curves and BD-rates too."""
+def evaluate_file(settings: EvaluateSettings, path: Path) -> dict[str, list[dict]]:
+    """The benchmark's rows for one image: ``per_image`` (every contender at the budget),
+    ``curves`` (rate-quality points) and ``map_scores`` (maps against the judge). A pure,
+    picklable job: any executor runs it; networks load once per process."""
+    from msroi.decode import get_decoder
+    from msroi.judge import shared_judge
+    from msroi.maps import generate_map
+
+    decoder = get_decoder(settings.decoder)
+    pixels = read_image(path)
+    mask = shared_judge().mask(pixels) if settings.judge else None
+
+    def measure(data: bytes, metric_names) -> dict:
+        return _measure(pixels, mask, decoder.decode(data), len(data), settings.protocol,
+                        metric_names)
+
+    at_budget = contenders(settings.methods, settings.peers, settings.seeds)
+    defaults = {f"msroi-{m}" for m in settings.methods}  # variants stay off the curves unless asked (time)
+    on_curves = {**{n: c for n, c in at_budget.items()
+                    if n in defaults or (settings.variants_on_curves and n.startswith("msroi-"))},
+                 **{p: CODECS.get_class(p)() for p in BD_ANCHORS if p in CODECS}}
+    rows, curve_rows, score_rows = [], [], []
+    start = time.perf_counter()
+    importance = generate_map(pixels, settings.model, **settings.map_options)
+    seconds_map = time.perf_counter() - start
+    if mask is not None and mask.any():
+        maps = {"msroi": importance, **{n: f(pixels) for n, f in MAP_BASELINES.items()}}
+        for name, m in maps.items():
+            score_rows.append({"image": path.name, "map": name, "auc": map_auc(m, mask),
+                               "mass_inside": mass_inside(m, mask), "mask_share": mask.mean()})
+    standard = encode_pillow(pixels, settings.reference_quality)
+    budget = Budget(max_bytes=len(standard))
+    base = {"image": path.name, "pixels": pixels.shape[0] * pixels.shape[1],
+            "mask_share": float(mask.mean()) if mask is not None else np.nan}
+    rows.append({**base, "method": STANDARD, "quality": settings.reference_quality,
+                 "seconds": 0.0, **measure(standard, METRIC_NAMES)})
+    for name, codec in at_budget.items():
+        start = time.perf_counter()
+        result = compress_to_budget(codec, pixels, importance, budget, label=str(path))
+        seconds = time.perf_counter() - start + (seconds_map if codec.uses_map else 0)
+        rows.append({**base, "method": name, "quality": result.report["quality"],
+                     "seconds": seconds, **measure(result.data, METRIC_NAMES)})
+        if settings.oracle and name.startswith("msroi") and mask is not None and mask.any():
+            result = compress_to_budget(codec, pixels, mask.astype(np.float32), budget,
+                                        label=str(path))
+            rows.append({**base, "method": f"{name}+oracle", "quality": result.report["quality"],
+                         "seconds": np.nan, **measure(result.data, METRIC_NAMES)})
+    for q in settings.curve_qualities:
+        anchor = encode_pillow(pixels, q)
+        curve_rows.append({**base, "method": "libjpeg-turbo", "point": q, **measure(anchor, ())})
+        for name, codec in on_curves.items():
+            if name == "libjpeg-turbo":
+                continue
+            try:
+                result = compress_to_budget(codec, pixels, importance, Budget(max_bytes=len(anchor)))
+            except BudgetError:  # a budget below a codec's reach: no point on its curve
+                continue
+            curve_rows.append({**base, "method": name, "point": q, **measure(result.data, ())})
+    return {"per_image": rows, "curves": curve_rows, "map_scores": score_rows}
+
+
+def evaluate(files: list[Path], settings: EvaluateSettings | None = None, *, executor=None,
+             progress: bool = True) -> Evaluation:
+    """Runs the benchmark on image files, one :func:`evaluate_file` job per file on
+    ``executor`` (default: this process); rows keep the files' order."""
     from tqdm import tqdm
 
-    at_budget = contenders(methods, peers, seeds)
-    curve_peers = [p for p in PEERS if p in BD_ANCHORS]
-    defaults = {f"msroi-{m}" for m in methods}  # variants stay off the curves unless asked (time)
-    on_curves = {**{n: c for n, c in at_budget.items()
-                    if n in defaults or (variants_on_curves and n.startswith("msroi-"))},
-                 **{p: PEERS[p]() for p in curve_peers}}
-    rows, curve_rows, score_rows = [], [], []
-    for path in tqdm(files, unit="img", disable=not progress):
-        pixels = read_image(path)
-        mask = judge.mask(pixels) if judge is not None else None
-        start = time.perf_counter()
-        importance = map_maker(pixels)
-        seconds_map = time.perf_counter() - start
-        if mask is not None and mask.any():
-            maps = {"msroi": importance, **{n: f(pixels) for n, f in MAP_BASELINES.items()}}
-            for name, m in maps.items():
-                score_rows.append({"image": path.name, "map": name, "auc": map_auc(m, mask),
-                                   "mass_inside": mass_inside(m, mask), "mask_share": mask.mean()})
-        standard = encode_pillow(pixels, reference_quality)
-        budget = Budget(max_bytes=len(standard))
-        base = {"image": path.name, "pixels": pixels.shape[0] * pixels.shape[1],
-                "mask_share": float(mask.mean()) if mask is not None else np.nan}
-        rows.append({**base, "method": STANDARD, "quality": reference_quality, "seconds": 0.0,
-                     **_measure(pixels, mask, standard, protocol, METRIC_NAMES)})
-        for name, codec in at_budget.items():
-            start = time.perf_counter()
-            result = compress_to_budget(codec, pixels, importance, budget, label=str(path))
-            seconds = time.perf_counter() - start + (seconds_map if name.startswith(("msroi", "seed")) else 0)
-            rows.append({**base, "method": name, "quality": result.report["quality"],
-                         "seconds": seconds,
-                         **_measure(pixels, mask, result.data, protocol, METRIC_NAMES)})
-            if oracle and name.startswith("msroi") and mask is not None and mask.any():
-                result = compress_to_budget(codec, pixels, mask.astype(np.float32), budget,
-                                            label=str(path))
-                rows.append({**base, "method": f"{name}+oracle", "quality": result.report["quality"],
-                             "seconds": np.nan,
-                             **_measure(pixels, mask, result.data, protocol, METRIC_NAMES)})
-        for q in curve_qualities:
-            anchor = encode_pillow(pixels, q)
-            curve_rows.append({**base, "method": "libjpeg-turbo", "point": q,
-                               **_measure(pixels, mask, anchor, protocol, ())})
-            for name, codec in on_curves.items():
-                if name == "libjpeg-turbo":
-                    continue
-                try:
-                    result = compress_to_budget(codec, pixels, importance,
-                                                Budget(max_bytes=len(anchor)))
-                except BudgetError:  # a budget below a codec's reach: no point on its curve
-                    continue
-                curve_rows.append({**base, "method": name, "point": q,
-                                   **_measure(pixels, mask, result.data, protocol, ())})
-    evaluation = Evaluation(pd.DataFrame(rows), pd.DataFrame(curve_rows),
-                            pd.DataFrame(score_rows), reference_quality, protocol)
+    from msroi.batch.executor import InlineExecutor, run_unordered
+
+    settings = settings or EvaluateSettings()
+    executor = executor or InlineExecutor()
+    done: dict[int, dict[str, list[dict]]] = {}
+    with tqdm(total=len(files), unit="img", disable=not progress) as bar:
+        jobs = ((i, (settings, Path(f))) for i, f in enumerate(files))
+        for index, result, error in run_unordered(executor, evaluate_file, jobs):
+            if error is not None:
+                raise error
+            done[index] = result
+            bar.update()
+    tables = {key: pd.DataFrame([row for i in sorted(done) for row in done[i][key]])
+              for key in ("per_image", "curves", "map_scores")}
+    evaluation = Evaluation(tables["per_image"], tables["curves"], tables["map_scores"],
+                            settings.reference_quality, settings.protocol)
     evaluation.summary = summarize(evaluation.per_image)
     evaluation.bd_rates = bd_table(evaluation.curves)
     return evaluation
@@ -229,16 +271,14 @@ def bd_table(curves: pd.DataFrame) -> pd.DataFrame:
 
 def plot_curves(curves: pd.DataFrame, path: Path) -> None:
     """Rate-quality curves (set bpp vs set PSNR and pooled region PSNR) as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: no GUI backend, no global state
 
     points = curve_points(curves)
     panels = [("psnr", "whole-image PSNR (dB, RGB)")]
     if "region_psnr" in points and points.region_psnr.notna().any():
         panels.append(("region_psnr", "PSNR inside the judge's object masks (dB, RGB)"))
-    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 4.8), squeeze=False)
+    fig = Figure(figsize=(6.5 * len(panels), 4.8))
+    axes = fig.subplots(1, len(panels), squeeze=False)
     for ax, (column, title) in zip(axes[0], panels):
         for method, frame in points.groupby("method"):
             frame = frame.sort_values("bpp")
@@ -249,7 +289,6 @@ def plot_curves(curves: pd.DataFrame, path: Path) -> None:
         ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def write_outputs(evaluation: Evaluation, out: Path) -> list[Path]:

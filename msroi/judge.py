@@ -15,9 +15,9 @@ everything that makes files.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -45,16 +45,17 @@ class Judge:
                  cache_dir: str | os.PathLike | None | bool = True):
         from msroi.zoo import read_preset
 
-        config = read_preset(JUDGE_PRESET)
-        import tensorflow as tf
+        from ai_edge_litert.interpreter import Interpreter
 
+        from msroi.quiet import held_stderr
+
+        config = read_preset(JUDGE_PRESET)
         self.classes = config["classes"]
         self.size = int(config["input_size"])
-        with warnings.catch_warnings():  # tf.lite.Interpreter is deprecated but works
-            warnings.simplefilter("ignore")
-            self._interpreter = tf.lite.Interpreter(
-                model_path=str(Path(config["directory"]) / config["weights"][0]))
-        self._interpreter.allocate_tensors()
+        self._interpreter = Interpreter(
+            model_path=str(Path(config["directory"]) / config["weights"][0]))
+        with held_stderr():  # LiteRT announces its CPU delegate on stderr
+            self._interpreter.allocate_tensors()
         self._input = self._interpreter.get_input_details()[0]["index"]
         self._output = self._interpreter.get_output_details()[0]["index"]
         self.threshold = float(threshold)
@@ -129,3 +130,10 @@ class Judge:
 
             save_png(path, mask.astype(np.uint8) * 255)
         return mask
+
+
+@functools.lru_cache(maxsize=1)
+def shared_judge() -> Judge:
+    """The judge with its default settings, loaded once per process (the evaluation jobs
+    share it); ``shared_judge.cache_clear()`` drops it."""
+    return Judge()

@@ -11,13 +11,13 @@ normalised again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 from PIL import Image
 
-if TYPE_CHECKING:  # the networks load lazily: importing this module does not start Keras
-    from msroi.nn.classifier import Classifier
+from msroi.runtime import MapNetwork
+from msroi.zoo import DEFAULT_MAP_MODEL, NetworkCache
 
 #: Longer side of the network input. On photos with objects MobileNetV2 class maps scored
 #: AUC 0.806 against independent object masks at 224 px and 0.704 at 512 px, where they
@@ -42,7 +42,9 @@ CUE_NAMES = ("energy", "gradient", "detail")
 #: Working sizes of the energy map, as multiples of ``working_size``.
 ENERGY_SCALES = (1.0, 1.4)
 
-_MODEL_CACHE: dict[str, Classifier] = {}
+#: The map networks this process has loaded, by preset and runtime: one load serves every
+#: image. An explicit object (``NETWORKS.clear()`` frees them), not a hidden global.
+NETWORKS = NetworkCache()
 
 
 def normalize(x: np.ndarray) -> np.ndarray:
@@ -105,17 +107,12 @@ def working_shape(height: int, width: int, *, working_size: int | None, stride: 
             max(stride, int(round(width * scale / stride)) * stride))
 
 
-def resolve_model(model: "Classifier | str | None") -> "Classifier":
-    """A loaded classifier from a preset name (cached per process), or the one given."""
-    from msroi.nn.classifier import Classifier
-    from msroi.zoo import DEFAULT_MAP_MODEL, load_model
-
-    if isinstance(model, Classifier):
+def resolve_model(model: MapNetwork | str | None, *, runtime: str = "auto") -> MapNetwork:
+    """The map network given, or preset ``model`` (default: the default map model) loaded
+    by :func:`msroi.zoo.load_map_network` with ``runtime``, kept in :data:`NETWORKS`."""
+    if isinstance(model, MapNetwork):
         return model
-    name = str(model or DEFAULT_MAP_MODEL)
-    if name not in _MODEL_CACHE:
-        _MODEL_CACHE[name] = load_model(name)
-    return _MODEL_CACHE[name]
+    return NETWORKS.get(str(model or DEFAULT_MAP_MODEL), runtime=runtime)
 
 
 def _network_input(image: np.ndarray, size: int | None, stride: int) -> np.ndarray:
@@ -123,18 +120,44 @@ def _network_input(image: np.ndarray, size: int | None, stride: int) -> np.ndarr
     return np.asarray(Image.fromarray(image).resize((w, h), Image.BICUBIC), np.float32)[None] / 255.0
 
 
+def box_mean(values: np.ndarray, radius: int) -> np.ndarray:
+    """Mean over the (2r+1) x (2r+1) window around each pixel of (H, W, ...) values, edges
+    mirrored with the edge pixel repeated (the border OpenCV's guided filter uses); float64."""
+    pad = [(radius, radius), (radius, radius)] + [(0, 0)] * (values.ndim - 2)
+    summed = np.pad(np.asarray(values, np.float64), pad, mode="symmetric")
+    window = 2 * radius + 1
+    for axis in (0, 1):  # running sums: window total = prefix[i + window] - prefix[i]
+        prefix = np.cumsum(np.moveaxis(summed, axis, 0), axis=0)
+        prefix = np.concatenate([np.zeros_like(prefix[:1]), prefix])
+        summed = np.moveaxis(prefix[window:] - prefix[:-window], 0, axis)
+    return summed / window ** 2
+
+
+def guided_filter(guide: np.ndarray, values: np.ndarray, *, radius: int, eps: float) -> np.ndarray:
+    """He et al.'s guided filter (2010) of ``values`` (H, W) with a colour ``guide``
+    (H, W, 3) in [0, 1]: locally ``a . guide + b``, so edges of the guide pass into the
+    result. Float32 (H, W)."""
+    guide = guide.astype(np.float64)
+    mean_guide = box_mean(guide, radius)
+    mean_values = box_mean(values, radius)
+    covariance = box_mean(guide * values[..., None], radius) - mean_guide * mean_values[..., None]
+    variance = (box_mean(guide[..., :, None] * guide[..., None, :], radius)
+                - mean_guide[..., :, None] * mean_guide[..., None, :]) + eps * np.eye(3)
+    a = np.linalg.solve(variance, covariance[..., None])[..., 0]
+    b = mean_values - np.sum(a * mean_guide, axis=-1)
+    return (np.sum(box_mean(a, radius) * guide, axis=-1) + box_mean(b, radius)).astype(np.float32)
+
+
 def refine_edges(importance: np.ndarray, image: np.ndarray, *, radius: int = 8,
                  eps: float = 1e-2, scale: int = 4) -> np.ndarray:
     """Snaps a coarse map to the photo's edges: a guided filter (He et al., 2010) with the
     photo as guide, run at 1/``scale`` resolution for speed. Returns float32 (H, W)."""
-    import cv2
-
     height, width = importance.shape
     size = (max(1, width // scale), max(1, height // scale))
-    guide = cv2.resize(image, size, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
-    small = cv2.resize(importance.astype(np.float32), size, interpolation=cv2.INTER_AREA)
-    filtered = cv2.ximgproc.guidedFilter(guide, small, radius, eps)
-    return cv2.resize(filtered, (width, height), interpolation=cv2.INTER_LINEAR)
+    guide = np.asarray(Image.fromarray(image).resize(size, Image.BOX), np.float32) / 255.0
+    small = np.asarray(Image.fromarray(importance.astype(np.float32)).resize(size, Image.BOX))
+    filtered = guided_filter(guide, small, radius=radius, eps=eps)
+    return upsample(filtered, (height, width))
 
 
 def fuse_cues(cues: dict[str, np.ndarray], image: np.ndarray, *,
@@ -150,11 +173,12 @@ def fuse_cues(cues: dict[str, np.ndarray], image: np.ndarray, *,
     return normalize(refine_edges(fused, image) if edges else fused) ** exponent
 
 
-def semantic_map(image: np.ndarray, model: "Classifier | str | None" = None, *,
+def semantic_map(image: np.ndarray, model: MapNetwork | str | None = None, *,
                  method: str | None = None, top_k: int = DEFAULT_TOP_K,
                  combine: str = "paper",
                  working_size: int | None = DEFAULT_WORKING_SIZE,
-                 scales: tuple[float, ...] | None = None, edges: bool = True) -> SemanticMap:
+                 scales: tuple[float, ...] | None = None, edges: bool = True,
+                 runtime: str = "auto") -> SemanticMap:
     """The importance map of an RGB uint8 image (H, W, 3), with the top-k classes.
 
     ``method``: ``"fused"`` (default): three cues from one forward/backward pass at
@@ -168,7 +192,8 @@ def semantic_map(image: np.ndarray, model: "Classifier | str | None" = None, *,
     ``working_size``), summed. Both are snapped to the photo's edges by a guided filter
     (``edges=False`` skips it). ``"cam"``: the paper's class activation maps of the top-k
     classes, combined by ``combine``. ``scales`` (energy) overrides :data:`ENERGY_SCALES`.
-    None: "fused" where the model names cue layers, else "energy".
+    None: "fused" where the model names cue layers, else "energy". ``runtime``: how a preset
+    named by ``model`` runs (see :func:`msroi.zoo.load_map_network`).
     """
     image = np.asarray(image)
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
@@ -179,7 +204,7 @@ def semantic_map(image: np.ndarray, model: "Classifier | str | None" = None, *,
         raise ValueError(f"unknown combination '{combine}' (choose from {', '.join(COMBINERS)})")
     if method is not None and method not in MAP_METHODS:
         raise ValueError(f"unknown map method '{method}' (choose from {', '.join(MAP_METHODS)})")
-    classifier = resolve_model(model)
+    classifier = resolve_model(model, runtime=runtime)
     if method is None:
         method = DEFAULT_METHOD if classifier.cue_layers else "energy"
     height, width = image.shape[:2]
@@ -210,7 +235,7 @@ def semantic_map(image: np.ndarray, model: "Classifier | str | None" = None, *,
                        model=classifier.name, method=method)
 
 
-def generate_map(image: np.ndarray, model: "Classifier | str | None" = None, **options) -> np.ndarray:
+def generate_map(image: np.ndarray, model: MapNetwork | str | None = None, **options) -> np.ndarray:
     """The MSROI map of an RGB uint8 image (H, W, 3): float32 (H, W) in [0, 1].
 
     Options as :func:`semantic_map`: ``top_k``, ``combine``, ``working_size``.

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import os
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from msroi.importance import check_map
 from msroi.io import LoadedImage, load_image
-from msroi.jpeg import CODECS
-from msroi.jpeg.codec import CompressResult
+from msroi.jpeg.codec import Codec, CompressResult
+from msroi.jpeg.registry import CODECS
 from msroi.maps import DEFAULT_TOP_K, DEFAULT_WORKING_SIZE, semantic_map
-from msroi.rate import DEFAULT_REFERENCE_QUALITY, Budget, compress_to_budget
+from msroi.rate import DEFAULT_REFERENCE_QUALITY, Budget, RatePoint, allocate, compress_to_budget
+from msroi.runtime import MapNetwork
 
-if TYPE_CHECKING:  # TensorFlow loads when a map is made, not when this module is imported
-    from msroi.nn.classifier import Classifier
+if TYPE_CHECKING:
+    from msroi.batch.job import CompressSettings
 
 DEFAULT_METHOD = "rdq"  # beats mozjpeg in the objects at equal bytes (README, "Results")
 
@@ -36,17 +37,29 @@ def as_budget(budget: Budget | int | float | str | None) -> Budget:
     return Budget.parse(str(budget))
 
 
+def make_codec(method: str | Codec, options: dict[str, Any] | None = None) -> Codec:
+    """A codec by registered name (see :data:`msroi.jpeg.registry.CODECS`) with keyword
+    settings, or the codec given."""
+    if isinstance(method, Codec):
+        return method
+    try:
+        return CODECS.get_class(method)(**(options or {}))
+    except TypeError as exc:  # a setting the codec does not have
+        raise ValueError(str(exc)) from None
+
+
 def compress(
     image: np.ndarray | str | os.PathLike | LoadedImage,
     *,
     importance: np.ndarray | None = None,
-    model: Classifier | str | None = None,
+    model: MapNetwork | str | None = None,
     method: str = DEFAULT_METHOD,
     budget: Budget | int | float | str | None = None,
     map_method: str | None = None,
     top_k: int = DEFAULT_TOP_K,
     combine: str = "paper",
     working_size: int | None = DEFAULT_WORKING_SIZE,
+    runtime: str = "auto",
     codec_options: dict[str, Any] | None = None,
     keep_metadata: bool = True,
 ) -> CompressResult:
@@ -56,8 +69,9 @@ def compress(
     (EXIF and ICC of files are carried over unless ``keep_metadata`` is False).
     ``importance``: a float32 (H, W) map in [0, 1]; computed with ``model`` (default: the
     shipped default map model) when not given. ``budget``: default the size of the standard
-    JPEG at quality 50. ``method``: a name from :data:`msroi.jpeg.CODECS`; ``map_method``,
-    ``top_k``, ``combine``, ``working_size``: see :func:`msroi.maps.semantic_map`.
+    JPEG at quality 50. ``method``: a name from :data:`msroi.jpeg.CODECS` (``codec_options``:
+    its settings) or a codec; ``map_method``,
+    ``top_k``, ``combine``, ``working_size``, ``runtime``: see :func:`msroi.maps.semantic_map`.
     Returns the bytes and a report (bytes, bpp, quality, target, top classes, timings).
     """
     if isinstance(image, (str, os.PathLike)):
@@ -71,14 +85,12 @@ def compress(
         raise ValueError(f"expected an RGB uint8 image (H, W, 3), got {pixels.dtype} {pixels.shape}")
     if pixels.shape[0] == 0 or pixels.shape[1] == 0:
         raise ValueError(f"the image has no pixels (shape {pixels.shape})")
-    if method not in CODECS:
-        raise ValueError(f"unknown method '{method}' (choose from {', '.join(CODECS)})")
-    codec = CODECS[method](**(codec_options or {}))
+    codec = make_codec(method, codec_options)
     report: dict[str, Any] = {}
     if importance is None:
         start = time.perf_counter()
         made = semantic_map(pixels, model, method=map_method, top_k=top_k, combine=combine,
-                            working_size=working_size)
+                            working_size=working_size, runtime=runtime)
         importance = made.map
         report.update(map_model=made.model, top_classes=made.classes,
                       seconds_map=time.perf_counter() - start)
@@ -94,39 +106,66 @@ def compress(
     return result
 
 
-def compress_set(images: list[LoadedImage], total_bytes: int, *, model=None,
-                 method: str = DEFAULT_METHOD, qualities=(2, 4, 6, 8, *range(10, 96, 5)),
-                 codec_options: dict[str, Any] | None = None, keep_metadata: bool = True,
-                 progress: bool = True, map_method: str | None = None,
-                 **map_options) -> list[CompressResult]:
+#: Qualities at which every image of a set is encoded for the total-budget allocation.
+SET_QUALITIES = (2, 4, 6, 8, *range(10, 96, 5))
+
+
+def rate_points(settings: "CompressSettings", loaded: LoadedImage,
+                qualities: Sequence[int] = SET_QUALITIES) -> list[tuple[RatePoint, bytes]]:
+    """One image's candidates for a set budget: (quality, bytes, squared error) and the
+    file, at each quality (qualities outside the codec's range are clipped into it, once
+    each). A pure, picklable job: any executor runs it."""
+    from msroi.decode import get_decoder
+
+    codec = make_codec(settings.method, settings.codec_options)
+    pixels = loaded.pixels
+    importance = semantic_map(pixels, settings.model, **_map_keywords(settings)).map
+    keep = settings.keep_metadata
+    low, high = codec.quality_range
+    decoder = get_decoder(settings.decoder)
+    out = []
+    with codec.prepare(pixels, importance) as state:
+        for q in sorted({min(max(q, low), high) for q in qualities}):
+            data = codec.encode(state, q, exif=loaded.exif if keep else None,
+                                icc_profile=loaded.icc_profile if keep else None)
+            error = float(((decoder.decode(data).astype(np.float64) - pixels) ** 2).sum())
+            out.append((RatePoint(q, len(data), error), data))
+    return out
+
+
+def _map_keywords(settings: "CompressSettings") -> dict[str, Any]:
+    options = dict(settings.map_options)
+    return {"method": options.pop("map_method", None), **options}
+
+
+def compress_set(images: list[LoadedImage], total_bytes: int, settings: "CompressSettings", *,
+                 qualities: Sequence[int] = SET_QUALITIES, executor=None,
+                 progress: bool = True) -> list[CompressResult]:
     """Compresses a set of images to at most ``total_bytes`` together (CLIC's low-rate
-    rule), spending the bytes where they lower the set's total squared error most
-    (:func:`msroi.rate.allocate`). Each image is encoded at every quality in ``qualities``
-    once; results keep the chosen file of each image, in order."""
+    rule), spending the bytes where they lower the set's total squared error (after the
+    settings' decoder) most (:func:`msroi.rate.allocate`). Each image is encoded at every
+    quality in ``qualities`` once, as :func:`rate_points` jobs on ``executor`` (default:
+    this process); results keep the chosen file of each image, in order."""
     from tqdm import tqdm
 
-    from msroi.jpeg.standard import decode
-    from msroi.rate import RatePoint, allocate
+    from msroi.batch.executor import InlineExecutor, run_unordered
 
-    codec = CODECS[method](**(codec_options or {}))
-    candidates: list[list[tuple[RatePoint, bytes]]] = []
-    for loaded in tqdm(images, unit="img", desc="rate points", disable=not progress):
-        pixels = loaded.pixels
-        importance = semantic_map(pixels, model, method=map_method, **map_options).map
-        prepared = codec.prepare(pixels, importance)
-        exif = loaded.exif if keep_metadata else None
-        icc = loaded.icc_profile if keep_metadata else None
-        options = []
-        for q in qualities:
-            data = codec.encode(prepared, q, exif=exif, icc_profile=icc)
-            error = float(((decode(data).astype(np.float64) - pixels) ** 2).sum())
-            options.append((RatePoint(q, len(data), error), data))
-        candidates.append(options)
-    chosen = allocate([[p for p, _ in options] for options in candidates], total_bytes)
+    executor = executor or InlineExecutor()
+    candidates: dict[int, list] = {}
+    jobs = ((i, (settings, loaded, tuple(qualities))) for i, loaded in enumerate(images))
+    with tqdm(total=len(images), unit="img", desc="rate points", disable=not progress) as bar:
+        for index, points, error in run_unordered(executor, rate_points, jobs):
+            if error is not None:
+                raise error
+            candidates[index] = points
+            bar.update()
+    ordered = [candidates[i] for i in range(len(images))]
+    chosen = allocate([[p for p, _ in options] for options in ordered], total_bytes)
+    options = make_codec(settings.method, settings.codec_options).options()
     results = []
-    for loaded, options, index in zip(images, candidates, chosen):
-        point, data = options[index]
+    for loaded, points, index in zip(images, ordered, chosen):
+        point, data = points[index]
         results.append(CompressResult(data, loaded.pixels.shape[:2], {
-            "method": method, **codec.options(), "quality": point.quality,
+            "method": settings.method, **options, "quality": point.quality,
             "bytes": point.num_bytes, "total_budget": total_bytes}))
     return results

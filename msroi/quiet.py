@@ -1,29 +1,29 @@
-"""TensorFlow, imported without its start-up chatter on the terminal.
+"""Native libraries' chatter kept off the terminal: TensorFlow's and LiteRT's start-up lines.
 
 TensorFlow's C++ runtime writes log lines (oneDNN notices, CPU features, absl warnings) to
-file descriptor 2 while it loads, before ``TF_CPP_MIN_LOG_LEVEL`` can silence them. A
-command line prints only its own messages, so the import runs with descriptor 2 pointed at
-a temporary file; if the import fails, what it wrote is passed on to stderr.
+file descriptor 2 while it loads, before ``TF_CPP_MIN_LOG_LEVEL`` can silence them; LiteRT
+announces its CPU delegate the first time an interpreter plans its tensors. A command line
+prints only its own messages, so those steps run with descriptor 2 pointed at a temporary
+file; if the step fails, what it wrote is passed on to stderr.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
 
 
-def import_tensorflow():
-    """``import tensorflow`` with its load-time log lines held back (shown if it fails)."""
-    if "tensorflow" in sys.modules:
-        return sys.modules["tensorflow"]
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+@contextlib.contextmanager
+def held_stderr():
+    """Runs the block with file descriptor 2 held in a temporary file; shown if it raises."""
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as held:
         os.dup2(held.fileno(), 2)
         try:
-            import tensorflow
+            yield
         except BaseException:
             os.dup2(saved, 2)
             held.seek(0)
@@ -32,4 +32,16 @@ def import_tensorflow():
         finally:
             os.dup2(saved, 2)
             os.close(saved)
+
+
+def import_tensorflow():
+    """``import tensorflow`` with its load-time log lines held back (shown if it fails).
+
+    Sets ``TF_CPP_MIN_LOG_LEVEL=2`` unless the user set it: TensorFlow reads it once, here.
+    """
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with held_stderr():
+        import tensorflow
     return tensorflow

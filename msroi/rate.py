@@ -2,8 +2,10 @@
 
 A :class:`Budget` turns "bytes", "bits per pixel" or "no larger than the standard JPEG at
 quality Q" (the paper's protocol) into a byte limit for one image. :func:`search_quality`
-finds, by bisection, the highest quality whose file fits, keeping the best result under the
-limit as tensorflow-compression's ``tfci`` does for a target bpp.
+finds the highest quality whose file fits (tries placed by the codec's size estimate where
+it has one, then bisection), keeping the best result under the limit as
+tensorflow-compression's ``tfci`` does for a target bpp; :func:`compress_to_budget` adds the
+codec's second knob where it declares one. :func:`allocate` splits one budget over a set.
 """
 
 from __future__ import annotations
@@ -164,37 +166,30 @@ def search_quality(encode: Callable[[int], bytes], max_bytes: int, *, low: int =
     return SearchResult(best, tried[best], len(tried))
 
 
-def compress_to_budget(codec: Codec, image: np.ndarray, importance: np.ndarray,
-                       budget: Budget, *, exif: bytes | None = None,
-                       icc_profile: bytes | None = None, label: str = "image") -> CompressResult:
-    """The codec's best file for RGB uint8 ``image`` (H, W, 3) and float32 map (H, W) that
-    is no larger than ``budget``. Raises :class:`BudgetError` when no setting fits."""
-    target = budget.target_bytes(image, exif=exif, icc_profile=icc_profile)
-    start = time.perf_counter()
-    prepared = codec.prepare(image, importance)
-    prepared_at = time.perf_counter()
+def _search(codec: Codec, state, target: int, exif: bytes | None, icc_profile: bytes | None,
+            label: str) -> tuple[bytes, int, dict, int]:
+    """(file, quality, report fields, tries) of the codec's best file within ``target``."""
     low, high = codec.quality_range
 
     def search_written() -> SearchResult:
         return search_quality(
-            lambda q: codec.encode(prepared, q, exif=exif, icc_profile=icc_profile),
-            target, low=low, high=high, proxy=codec.size_proxy(prepared), label=label)
+            lambda q: codec.encode(state, q, exif=exif, icc_profile=icc_profile),
+            target, low=low, high=high, proxy=codec.size_proxy(state), label=label)
 
-    model = codec.size_model(prepared, exif=exif, icc_profile=icc_profile)
+    model = codec.size_model(state, exif=exif, icc_profile=icc_profile)
     if model is not None:  # the search runs on computed sizes; files are written below
         found = search_quality(model, target, low=low, high=high,
-                               proxy=codec.size_proxy(prepared), label=label, size=int)
+                               proxy=codec.size_proxy(state), label=label, size=int)
         data = None
     else:
         found = search_written()
         data = found.data
     quality, extra = found.quality, {}
-    refine = getattr(codec, "refine", None)
-    if refine is not None:
-        # The codec's second knob fills the gap between two qualities: one step up with a
+    if "strength" in codec.knobs:
+        # The second knob fills the gap between two qualities: one step up with a
         # stronger map effect, else this step with a weaker one.
         for step in ((found.quality + 1, found.quality) if found.quality < high else (found.quality,)):
-            refined = refine(prepared, step, target, exif=exif, icc_profile=icc_profile)
+            refined = codec.refine(state, step, target, exif=exif, icc_profile=icc_profile)
             if refined is not None:
                 if data is None or len(data) < len(refined[0]) <= target:
                     data, quality, extra = refined[0], step, refined[1]
@@ -202,10 +197,23 @@ def compress_to_budget(codec: Codec, image: np.ndarray, importance: np.ndarray,
     if data is None or len(data) > target:  # the model was off: search on written files
         found = search_written()
         data, quality, extra = found.data, found.quality, {}
+    return data, quality, extra, found.tries
+
+
+def compress_to_budget(codec: Codec, image: np.ndarray, importance: np.ndarray,
+                       budget: Budget, *, exif: bytes | None = None,
+                       icc_profile: bytes | None = None, label: str = "image") -> CompressResult:
+    """The codec's best file for RGB uint8 ``image`` (H, W, 3) and float32 map (H, W) that
+    is no larger than ``budget``. Raises :class:`BudgetError` when no setting fits."""
+    target = budget.target_bytes(image, exif=exif, icc_profile=icc_profile)
+    start = time.perf_counter()
+    with codec.prepare(image, importance) as state:
+        prepared_at = time.perf_counter()
+        data, quality, extra, tries = _search(codec, state, target, exif, icc_profile, label)
     done = time.perf_counter()
     report = {"method": codec.name, **codec.options(), **extra, "quality": quality,
               "bytes": len(data), "target_bytes": target, "budget": str(budget),
-              "search_tries": found.tries, "seconds_prepare": prepared_at - start,
+              "search_tries": tries, "seconds_prepare": prepared_at - start,
               "seconds_search": done - prepared_at}
     return CompressResult(data, image.shape[:2], report)
 

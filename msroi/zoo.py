@@ -5,15 +5,16 @@ shards, class-name file, map defaults), the weight shards (see :mod:`msroi.nn.we
 and ``metadata.json`` (source package and version, licence, how it was converted, sha256
 of every file, checked on loading). Nothing is ever downloaded.
 
-Search path: ``$MSROI_MODELS`` (``os.pathsep``-separated), the ``models/`` folder of the
-source tree, then ``<sys.prefix>/share/msroi/models`` where ``pip install`` puts it.
+Search path: ``$MSROI_MODELS`` (``os.pathsep``-separated), then the shipped presets: the
+top-level ``models/`` folder, installed as the package ``msroi.models`` (package data).
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Mapping
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # Keras is imported where a network is built: finding presets
 
     from msroi.nn.classifier import Classifier
     from msroi.nn.weights import LayerWeights
+    from msroi.runtime import MapNetwork
 
 #: The map model used when none is named: the best one shipped (see README, "Models").
 DEFAULT_MAP_MODEL = "mobilenet_v2"
@@ -34,9 +36,10 @@ VGG16_BACKBONE = "vgg16_imagenet"
 
 
 def search_path() -> list[Path]:
+    """Folders searched for presets: ``$MSROI_MODELS`` first, then the shipped ones."""
     paths = [Path(p) for p in os.environ.get("MSROI_MODELS", "").split(os.pathsep) if p]
-    paths.append(Path(__file__).resolve().parent.parent / "models")
-    paths.append(Path(sys.prefix) / "share" / "msroi" / "models")
+    spec = importlib.util.find_spec("msroi.models")
+    paths.extend(Path(p) for p in (spec.submodule_search_locations or []) if spec)
     return paths
 
 
@@ -68,22 +71,41 @@ def _read_json(path: Path) -> dict:
         raise ModelError(f"{path}: unreadable ({exc})") from None
 
 
+def _verify(directory: Path, files: list[str], metadata: dict, *, checksums: bool = True) -> None:
+    """Every file exists and (``checksums``) matches its sha256 in metadata.json."""
+    for file_name in files:
+        path = directory / file_name
+        if not path.is_file():
+            raise ModelError(f"{path}: model file missing")
+        if checksums:
+            expected = metadata.get("sha256", {}).get(path.name)
+            if expected and sha256(path) != expected:
+                raise ModelError(f"{path}: sha256 does not match metadata.json (corrupt file?)")
+
+
+def sha256(path: str | os.PathLike) -> str:
+    """The file's sha256, hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _class_names(config: dict) -> list[str] | None:
+    if not config.get("classes"):
+        return None
+    classes = _read_json(Path(config["directory"]) / config["classes"])
+    return [c["name"] if isinstance(c, dict) else c for c in classes]
+
+
 def read_preset(name: str | os.PathLike, *, verify: bool = True) -> dict:
     """A preset's config (with its ``metadata`` and ``directory``), after checking the
     sha256 of every file listed in ``config["weights"]``."""
     directory = preset_directory(name)
     config = _read_json(directory / "config.json")
     metadata = _read_json(directory / "metadata.json")
-    for file_name in config["weights"]:
-        path = directory / file_name
-        if not path.is_file():
-            raise ModelError(f"{path}: weight file missing")
-        if verify:
-            from msroi.nn.weights import sha256
-
-            expected = metadata.get("sha256", {}).get(path.name)
-            if expected and sha256(path) != expected:
-                raise ModelError(f"{path}: sha256 does not match metadata.json (corrupt file?)")
+    _verify(directory, config["weights"], metadata, checksums=verify)
     config["metadata"] = metadata
     config["directory"] = str(directory)
     return config
@@ -125,12 +147,62 @@ def load_model(name: str | os.PathLike = DEFAULT_MAP_MODEL) -> Classifier:
         raise ModelError(f"model '{name}' is a {config.get('kind')}, not a classifier with class maps")
     model = build(config["architecture"], config["config"])
     assign_weights(model, weights)
-    classes = None
-    if config.get("classes"):
-        classes = _read_json(Path(config["directory"]) / config["classes"])
-        classes = [c["name"] if isinstance(c, dict) else c for c in classes]
-    return Classifier(model, classes=classes, stride=config["stride"], name=str(name),
+    return Classifier(model, classes=_class_names(config), stride=config["stride"], name=str(name),
                       info=config, cue_layers=config.get("map", {}).get("cue_layers"))
+
+
+#: Runtimes that run a map network: the LiteRT export (no TensorFlow) or the Keras network.
+RUNTIMES = ("auto", "litert", "keras")
+
+
+def load_map_network(name: str | os.PathLike = DEFAULT_MAP_MODEL, *,
+                     runtime: str = "auto") -> MapNetwork:
+    """The map network of a classifier preset, ready for :mod:`msroi.maps`.
+
+    ``runtime``: ``"litert"`` runs the preset's LiteRT export (``litert`` in its config;
+    see ``models/export_litert.py``) without importing TensorFlow; ``"keras"`` builds the
+    Keras network; ``"auto"`` (default) takes LiteRT where the preset has an export and
+    ``ai-edge-litert`` is installed, Keras otherwise.
+    """
+    from msroi.runtime import LiteClassifier, litert_available
+
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown runtime '{runtime}' (choose from {', '.join(RUNTIMES)})")
+    config = read_preset(name, verify=False)
+    if config.get("kind") != "classifier":
+        raise ModelError(f"model '{name}' is a {config.get('kind')}, not a classifier with class maps")
+    export = config.get("litert")
+    if runtime == "litert" and not export:
+        raise ModelError(f"model '{name}' has no LiteRT export (run models/export_litert.py {name})")
+    if runtime == "litert" and not litert_available():
+        raise ModelError("the LiteRT runtime is not installed (pip install ai-edge-litert)")
+    if runtime == "keras" or not (export and litert_available()):
+        from msroi.quiet import import_tensorflow
+
+        import_tensorflow()
+        return load_model(name)
+    directory = Path(config["directory"])
+    _verify(directory, [export["model"], export["head"]], config["metadata"])
+    return LiteClassifier(directory / export["model"], directory / export["head"],
+                          stride=config["stride"], classes=_class_names(config), name=str(name),
+                          info=config, cue_layers=config.get("map", {}).get("cue_layers"))
+
+
+class NetworkCache:
+    """Loaded map networks by (preset, runtime): :meth:`get` loads once, :meth:`clear`
+    drops them all."""
+
+    def __init__(self):
+        self._networks: dict[tuple[str, str], MapNetwork] = {}
+
+    def get(self, name: str, *, runtime: str = "auto") -> MapNetwork:
+        key = (str(name), runtime)
+        if key not in self._networks:
+            self._networks[key] = load_map_network(name, runtime=runtime)
+        return self._networks[key]
+
+    def clear(self) -> None:
+        self._networks.clear()
 
 
 def vgg16_msroi_from_imagenet(**kwargs) -> keras.Model:
@@ -149,7 +221,7 @@ def write_preset(directory: str | os.PathLike, *, name: str, kind: str, architec
                  stride: int, classes: list | None = None, dtype: str | None = None,
                  extra: Mapping | None = None) -> Path:
     """Writes a preset folder; used by the conversion and training programs."""
-    from msroi.nn.weights import sha256, write_weights
+    from msroi.nn.weights import write_weights
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

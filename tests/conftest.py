@@ -40,6 +40,15 @@ def photo_file(tmp_path, cat) -> str:
 
 @pytest.fixture(scope="session")
 def classifier():
+    """The default map model as the Keras network (the reference the export is held to)."""
     from msroi.maps import resolve_model
 
-    return resolve_model("mobilenet_v2")
+    return resolve_model("mobilenet_v2", runtime="keras")
+
+
+@pytest.fixture(scope="session")
+def lite_classifier():
+    """The default map model through its LiteRT export (what users run)."""
+    from msroi.maps import resolve_model
+
+    return resolve_model("mobilenet_v2", runtime="litert")

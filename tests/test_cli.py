@@ -38,8 +38,32 @@ def test_compress_with_a_given_map_and_bpp_budget(tmp_path, photo_file, cat):
     Image.fromarray(grey).save(map_path)
     out = tmp_path / "cat.jpg"
     assert cli.main(["compress", photo_file, "-o", str(out), "--map", str(map_path),
-                     "--budget", "0.7bpp", "--mixing-model", "5"]) == 0
+                     "--budget", "0.7bpp", "--method", "paper", "--mixing-model", "5"]) == 0
     assert len(out.read_bytes()) * 8 <= 0.7 * cat.shape[0] * cat.shape[1]
+
+
+def test_codec_options_reach_their_codec_and_stray_ones_are_refused(tmp_path, photo_file, capsys):
+    from msroi.jpeg.paper import PaperCodec
+
+    seen = []
+    original = PaperCodec.__init__
+
+    def spy(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        seen.append(self.settings.mixing_model)
+
+    PaperCodec.__init__ = spy
+    try:
+        assert cli.main(["compress", photo_file, "-o", str(tmp_path / "a.jpg"), "-q",
+                         "--method", "paper", "--mixing-model", "3"]) == 0
+    finally:
+        PaperCodec.__init__ = original
+    assert 3 in seen  # the option set the codec's setting (it was silently dropped before)
+    capsys.readouterr()
+    assert cli.main(["compress", photo_file, "-o", str(tmp_path / "b.jpg"),
+                     "--mixing-model", "3"]) == 2  # rdq has no mixing model
+    assert "--mixing-model does not apply to method rdq" in capsys.readouterr().err
+    assert not (tmp_path / "b.jpg").exists()
 
 
 def test_compress_folder_goes_past_bad_files(tmp_path, cat, astronaut, capsys):

@@ -140,3 +140,62 @@ def test_fused_cues_come_from_the_named_layers(classifier, cat):
     single = classifier.cues(network_input, top_k=1)
     assert not np.allclose(single["gradient"], cues["gradient"])
     np.testing.assert_allclose(single["detail"], cues["detail"], rtol=1e-6)
+
+
+def test_litert_export_matches_keras(classifier, lite_classifier, cat, astronaut):
+    """The shipped LiteRT export (models/export_litert.py) against the Keras network:
+    cues within 1e-3 of their range, the same top-5 classes, maps within 1e-3."""
+    for image in (cat, astronaut, cat[:, :120]):
+        network_input = maps._network_input(image, maps.DEFAULT_WORKING_SIZE, classifier.stride)
+        keras_cues = classifier.cues(network_input, top_k=5)
+        lite_cues = lite_classifier.cues(network_input, top_k=5)
+        for name in ("features", "energy", "gradient", "detail", "probabilities"):
+            scale = float(np.abs(keras_cues[name]).max())
+            np.testing.assert_allclose(lite_cues[name], keras_cues[name], atol=1e-3 * scale,
+                                       err_msg=name)
+        top = [np.argsort(-c["probabilities"][0])[:5].tolist() for c in (keras_cues, lite_cues)]
+        assert top[0] == top[1]
+        for method in maps.MAP_METHODS:
+            np.testing.assert_allclose(maps.generate_map(image, lite_classifier, method=method),
+                                       maps.generate_map(image, classifier, method=method),
+                                       atol=1e-3, err_msg=method)
+
+
+def test_guided_filter_matches_he_et_al_on_a_constant_and_a_step():
+    """Reference behaviour of He et al.'s filter: a constant input stays constant; with the
+    input equal to the guide's grey level, the result follows it (a ~ 1, b ~ 0)."""
+    rng = np.random.default_rng(0)
+    guide = rng.random((30, 40, 3))
+    constant = np.full((30, 40), 0.3)
+    np.testing.assert_allclose(maps.guided_filter(guide, constant, radius=3, eps=1e-2), 0.3,
+                               atol=1e-5)
+    step = np.zeros((30, 40, 3))
+    step[:, 20:] = 1.0
+    filtered = maps.guided_filter(step, step[..., 0], radius=3, eps=1e-4)
+    np.testing.assert_allclose(filtered, step[..., 0], atol=1e-2)
+    box = maps.box_mean(np.arange(25.0).reshape(5, 5), 1)
+    assert box[2, 2] == pytest.approx(np.arange(25.0).reshape(5, 5)[1:4, 1:4].mean())
+    # edge mirrored with the edge pixel repeated: the corner window is rows/cols (0, 0, 1)
+    corner = np.arange(25.0).reshape(5, 5)[[0, 0, 1]][:, [0, 0, 1]].mean()
+    assert box[0, 0] == pytest.approx(corner)
+
+
+@pytest.mark.slow
+def test_litert_export_reproduces_the_shipped_file(tmp_path):
+    """models/export_litert.py on a copy of the preset writes an export that runs and
+    agrees with the shipped one (the conversion is reproducible)."""
+    import shutil
+
+    from msroi.nn.export import write_litert
+    from msroi.runtime import LiteClassifier
+    from msroi.zoo import load_map_network, preset_directory
+
+    copy = tmp_path / "mobilenet_v2"
+    shutil.copytree(preset_directory("mobilenet_v2"), copy)
+    write_litert(copy)
+    fresh = load_map_network(copy, runtime="litert")
+    shipped = load_map_network("mobilenet_v2", runtime="litert")
+    assert isinstance(fresh, LiteClassifier)
+    image = np.random.default_rng(1).random((1, 96, 128, 3)).astype(np.float32)
+    for name, value in shipped.cues(image).items():
+        np.testing.assert_allclose(fresh.cues(image)[name], value, atol=1e-5, err_msg=name)

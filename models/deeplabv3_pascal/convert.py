@@ -9,7 +9,7 @@ import json
 import shutil
 from pathlib import Path
 
-from msroi.nn.weights import sha256
+from msroi.zoo import sha256
 
 HERE = Path(__file__).resolve().parent
 

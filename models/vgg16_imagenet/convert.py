@@ -18,7 +18,7 @@ import argparse
 from pathlib import Path
 
 from msroi.nn.vgg16_msroi import BACKBONE_LAYERS
-from msroi.nn.weights import sha256
+from msroi.zoo import sha256
 from msroi.zoo import write_preset
 
 HERE = Path(__file__).resolve().parent

@@ -31,10 +31,12 @@ DEFAULT_BATCH_MAX_PIXELS = 40_000_000
 class CompressSettings:
     """Everything that decides the output of a file, besides the file itself.
 
-    ``budget``: budget text (``q50``, ``30kB``, ``0.5bpp``); ``codec_options``: keyword
-    arguments of the codec ``method``; ``map_options``: of :func:`msroi.maps.semantic_map`
-    (``map_method``, ``top_k``, ``combine``, ``working_size``); ``importance_png``: a given
-    map (8-bit grey image bytes) instead of computing one (single-file runs).
+    ``budget``: budget text (``q50``, ``30kB``, ``0.5bpp``); ``codec_options``: settings
+    of the codec ``method`` (its :class:`~msroi.jpeg.codec.CodecSettings` fields);
+    ``map_options``: of :func:`msroi.maps.semantic_map` (``map_method``, ``top_k``,
+    ``combine``, ``working_size``, ``runtime``); ``importance_png``: a given map (8-bit grey
+    image bytes) instead of computing one (single-file runs); ``decoder``: the decoder a
+    set budget measures the error after (:mod:`msroi.decode`).
     """
 
     method: str = "rdq"
@@ -46,6 +48,7 @@ class CompressSettings:
     max_pixels: int = DEFAULT_BATCH_MAX_PIXELS
     importance_file: str | None = None
     importance_png: bytes | None = None
+    decoder: str = "standard"
 
     def digest(self) -> str:
         """A hash of the settings and the msroi version: a rerun redoes a file whose
@@ -87,9 +90,6 @@ def compress_file(settings: CompressSettings, name: str, data: bytes) -> JobResu
 
 
 def _compress(settings: CompressSettings, name: str, data: bytes) -> JobResult:
-    from msroi.quiet import import_tensorflow
-
-    import_tensorflow()  # before anything imports it noisily
     from msroi import pipeline
     from msroi.importance import map_from_uint8
     from msroi.io import load_image, read_grayscale

@@ -41,14 +41,14 @@ def _inside(path: Path, folder: Path) -> bool:
         return False
 
 
-def unique_outputs(relative_inputs: list[Path]) -> list[Path]:
-    """Output paths (relative, ``.jpg``) for input paths relative to the input folder, one
-    per input and never two alike (see the module docstring). Deterministic for a given
-    set of inputs."""
+def unique_outputs(relative_inputs: list[Path], suffix: str = ".jpg") -> list[Path]:
+    """Output paths (relative, ending in ``suffix``) for input paths relative to the input
+    folder, one per input and never two alike (see the module docstring). Deterministic
+    for a given set of inputs."""
     def key(path: Path) -> str:
         return str(path).casefold()
 
-    preferred = [p.with_suffix(".jpg") for p in relative_inputs]
+    preferred = [p.with_suffix(suffix) for p in relative_inputs]
     counts: dict[str, int] = {}
     for p in preferred:
         counts[key(p)] = counts.get(key(p), 0) + 1
@@ -59,21 +59,23 @@ def unique_outputs(relative_inputs: list[Path]) -> list[Path]:
         if counts[key(first)] == 1:
             outputs.append(first)
             continue
-        candidate = source.with_name(source.name + ".jpg")
+        candidate = source.with_name(source.name + suffix)
         number = 1
         while key(candidate) in taken:
             number += 1
-            candidate = source.with_name(f"{source.name}-{number}.jpg")
+            candidate = source.with_name(f"{source.name}-{number}{suffix}")
         taken.add(key(candidate))
         outputs.append(candidate)
     return outputs
 
 
-def plan_outputs(source: str | os.PathLike, target: str | os.PathLike) -> Plan:
-    """The (input, output) pairs of ``msroi compress SOURCE -o TARGET``.
+def plan_outputs(source: str | os.PathLike, target: str | os.PathLike, *,
+                 suffix: str = ".jpg") -> Plan:
+    """The (input, output) pairs of ``msroi compress SOURCE -o TARGET`` (``msroi decode``:
+    ``suffix`` ``.png``).
 
-    A file maps to ``target`` itself, or into it (``stem.jpg``) when ``target`` is an
-    existing folder. Raises :class:`MsroiError` (one line) for a plan that would lose a file.
+    A file maps to ``target`` itself, or into it (``stem`` + ``suffix``) when ``target`` is
+    an existing folder. Raises :class:`MsroiError` (one line) for a plan that would lose a file.
     """
     source, target = Path(source), Path(target)
     if not source.exists():
@@ -86,9 +88,9 @@ def plan_outputs(source: str | os.PathLike, target: str | os.PathLike) -> Plan:
             raise MsroiError(f"{target}: the output folder contains the input folder {source}; "
                              "choose an output folder outside it")
         files = [f for f in find_images(source) if not _inside(f, target)]
-        outputs = unique_outputs([f.relative_to(source) for f in files])
+        outputs = unique_outputs([f.relative_to(source) for f in files], suffix)
         return Plan([(f, target / o) for f, o in zip(files, outputs)], target)
-    dst = target / (source.stem + ".jpg") if target.is_dir() else target
+    dst = target / (source.stem + suffix) if target.is_dir() else target
     if dst.exists() and dst.resolve() == source.resolve():
         raise MsroiError(f"{dst}: output would overwrite the input; choose another output")
     return Plan([(source, dst)], None)

@@ -1,10 +1,11 @@
 """JPEG encoders. Nothing here imports Keras: codecs take arrays and return bytes.
 
-Strategies are registered by name in :data:`CODECS` (``msroi compress --method``).
+Codecs are found by name in :data:`CODECS` (entry points ``msroi.codecs``; ``msroi
+compress --method``); the interface is :mod:`msroi.jpeg.codec`.
 """
 
-from msroi.jpeg.codec import CODECS, Codec, CompressResult
-from msroi.jpeg.paper import PaperCodec
-from msroi.jpeg.rdq import RDQuantiserCodec
+from msroi.jpeg.codec import Codec, CodecSettings, CompressResult, EncoderState
+from msroi.jpeg.registry import CODECS, DECODERS, map_codecs, peer_codecs
 
-__all__ = ["CODECS", "Codec", "CompressResult", "PaperCodec", "RDQuantiserCodec"]
+__all__ = ["CODECS", "DECODERS", "Codec", "CodecSettings", "CompressResult", "EncoderState",
+           "map_codecs", "peer_codecs"]

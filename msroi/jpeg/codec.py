@@ -1,25 +1,72 @@
 """The codec interface: strategies that turn (image, importance map) into JPEG bytes.
 
 A codec is a family of files indexed by one quality knob: :meth:`Codec.prepare` does the
-work that does not depend on the knob (once per image), :meth:`Codec.encode` makes the file
-for one setting. Rate control (:mod:`msroi.rate`) searches the knob; codecs never see a
-budget. Codecs are reachable by name from :data:`CODECS`.
+work that does not depend on the knob (once per image) and returns an
+:class:`EncoderState`, a context manager that releases what it holds; :meth:`Codec.encode`
+makes the file for one setting. Rate control (:mod:`msroi.rate`) searches the knobs a codec
+declares in :attr:`Codec.knobs`; codecs never see a budget.
+
+Each codec declares its settings as a frozen dataclass (:class:`CodecSettings`): the fields
+are the codec's keyword arguments, the fields of its report (``options()`` can be fed back
+to the constructor) and, where a field carries ``help`` (see :func:`option`), an option of
+``msroi compress``. Codecs are found by name in :data:`msroi.jpeg.registry.CODECS`
+(entry points, group ``msroi.codecs``): a new codec is one module and one line in
+``pyproject.toml``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
 import numpy as np
 
-CODECS: dict[str, type["Codec"]] = {}
+
+def option(default: Any, help: str, *, choices: tuple | None = None,
+           parse: Callable[[str], Any] | None = None) -> Any:
+    """A settings field that is also a command-line option (``--name-with-dashes``).
+
+    ``parse``: turns the option's text into the value (default: the type of ``default``;
+    a bool default makes a flag that sets the opposite value); ``choices``: allowed values.
+    """
+    return field(default=default, metadata={"help": help, "choices": choices, "parse": parse})
 
 
-def register(cls: type["Codec"]) -> type["Codec"]:
-    CODECS[cls.name] = cls
-    return cls
+@dataclass(frozen=True)
+class CodecSettings:
+    """A codec's settings; subclasses add fields (and check them in ``__post_init__``)."""
+
+    def report(self) -> dict[str, Any]:
+        """The settings as report fields (also the codec's keyword arguments)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def command_line_fields(cls) -> list[dataclasses.Field]:
+        """The fields that are command-line options (those declared with :func:`option`)."""
+        return [f for f in dataclasses.fields(cls) if "help" in f.metadata]
+
+
+class EncoderState:
+    """What :meth:`Codec.prepare` computed for one image. Use it in a ``with`` block (or
+    call :meth:`close`): leaving it releases caches and temporary files."""
+
+    def close(self) -> None:
+        """Releases what the state holds; encoding after it is an error of the caller."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@dataclass
+class ImageState(EncoderState):
+    """The state of codecs whose preparation is the image itself: RGB uint8 (H, W, 3)."""
+
+    image: np.ndarray
 
 
 @dataclass
@@ -43,32 +90,64 @@ class CompressResult:
 
 class Codec(ABC):
     """Base class of encoding strategies. Images are RGB uint8 (H, W, 3); importance maps
-    float32 (H, W) in [0, 1]."""
+    float32 (H, W) in [0, 1].
+
+    ``Codec(settings)`` or ``Codec(**fields)`` (fields of :attr:`Settings`, overriding
+    ``settings`` where both are given).
+    """
 
     name: ClassVar[str]
+    #: One line for ``--help`` and listings.
+    description: ClassVar[str] = ""
+    #: The settings dataclass.
+    Settings: ClassVar[type[CodecSettings]] = CodecSettings
     #: Range of the quality knob searched by rate control, lowest first.
     quality_range: ClassVar[tuple[int, int]] = (1, 100)
+    #: The knobs rate control searches: always "quality"; "strength" where the codec can
+    #: fill the gap between two qualities by how much the map moves bytes (:meth:`refine`).
+    knobs: ClassVar[tuple[str, ...]] = ("quality",)
+    #: Whether the importance map changes the file (False: a map-blind peer).
+    uses_map: ClassVar[bool] = True
+
+    def __init__(self, settings: CodecSettings | None = None, **fields):
+        settings = settings if settings is not None else self.Settings()
+        if not isinstance(settings, self.Settings):
+            raise TypeError(f"codec {self.name} takes {self.Settings.__name__}, "
+                            f"got {type(settings).__name__}")
+        known = {f.name for f in dataclasses.fields(self.Settings)}
+        unknown = sorted(set(fields) - known)
+        if unknown:
+            raise TypeError(f"codec {self.name} has no setting {', '.join(unknown)} "
+                            f"(settings: {', '.join(sorted(known)) or 'none'})")
+        self.settings = dataclasses.replace(settings, **fields)
+
+    def options(self) -> dict[str, Any]:
+        """The codec's settings, for reports; ``type(codec)(**codec.options())`` rebuilds it."""
+        return self.settings.report()
 
     @abstractmethod
-    def prepare(self, image: np.ndarray, importance: np.ndarray) -> Any:
-        """Work independent of the quality knob; the result is passed to :meth:`encode`."""
+    def prepare(self, image: np.ndarray, importance: np.ndarray) -> EncoderState:
+        """Work independent of the quality knob, for :meth:`encode`."""
 
     @abstractmethod
-    def encode(self, prepared: Any, quality: int, *, exif: bytes | None = None,
+    def encode(self, state: EncoderState, quality: int, *, exif: bytes | None = None,
                icc_profile: bytes | None = None) -> bytes:
         """The JPEG file at one setting of the quality knob."""
 
-    def options(self) -> dict[str, Any]:
-        """The codec's settings, for reports."""
-        return {}
+    def refine(self, state: EncoderState, quality: int, max_bytes: int, *,
+               exif: bytes | None = None, icc_profile: bytes | None = None
+               ) -> tuple[bytes, dict] | None:
+        """The second knob (codecs with "strength" in :attr:`knobs`): the largest file at
+        ``quality`` no larger than ``max_bytes``, with report fields; None if none fits."""
+        raise NotImplementedError(f"codec {self.name} has no second knob")
 
-    def size_model(self, prepared: Any, *, exif: bytes | None = None,
+    def size_model(self, state: EncoderState, *, exif: bytes | None = None,
                    icc_profile: bytes | None = None) -> Callable[[int], int] | None:
         """The file's size (bytes) at each quality, computed without writing the file, so
         rate control searches in memory and writes once (None: it writes each try)."""
         return None
 
-    def size_proxy(self, prepared: Any) -> Callable[[int], float] | None:
+    def size_proxy(self, state: EncoderState) -> Callable[[int], float] | None:
         """A cheap estimate of the file size (bytes) at each quality, which rate control
         uses to place its tries (None: plain bisection). Only the number of tries depends
         on it, never the size limit."""

@@ -20,12 +20,13 @@ below any percentile) with the previous pixel's level; here it gets the top leve
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from msroi.importance import check_map, map_to_uint8
-from msroi.jpeg.codec import Codec, register
+from msroi.jpeg.codec import Codec, CodecSettings, EncoderState, option
 from msroi.jpeg.standard import decode, encode_imagemagick, encode_pillow
 
 QUALITY_STEPS = tuple(range(10, 101, 10))
@@ -98,37 +99,54 @@ def find_best_quality(mixed: np.ndarray, limit: float, *,
     return quality, data, False
 
 
-@register
+@dataclass(frozen=True)
+class PaperSettings(CodecSettings):
+    """Settings of :class:`PaperCodec`: the mixing model (1..6), the encoder of the quality
+    ladder, the final file's subsampling and Huffman optimisation, and the qualities rate
+    control may try (the original searched 21..90)."""
+
+    mixing_model: int = option(6, "the paper's mixing model (default 6)",
+                               choices=MIXING_MODELS)
+    ladder_encoder: str = "pillow"
+    subsampling: str = "4:2:0"
+    optimize: bool = True
+    quality_range: tuple[int, int] = (1, 95)
+
+    def __post_init__(self):
+        object.__setattr__(self, "quality_range", tuple(self.quality_range))
+        if self.mixing_model not in MIXING_MODELS:
+            raise ValueError(f"unknown mixing model {self.mixing_model} (choose 1..6)")
+        if self.ladder_encoder not in LADDER_ENCODERS:
+            raise ValueError(f"unknown ladder encoder '{self.ladder_encoder}'")
+
+
+@dataclass
+class MixedState(EncoderState):
+    """The paper's mixed image, RGB uint8 (H, W, 3): the ladder blended by the map."""
+
+    mixed: np.ndarray
+
+
 class PaperCodec(Codec):
     """The paper's method behind the codec interface: mix the ladder by the map, then one
     standard JPEG of the mix. ``optimize`` adds optimised Huffman tables (still baseline)."""
 
     name = "paper"
-    quality_range = (1, 95)
+    description = "the paper's mix of JPEG qualities steered by the map"
+    Settings = PaperSettings
+    settings: PaperSettings
 
-    def __init__(self, *, model: int = 6, ladder_encoder: str = "pillow",
-                 subsampling: str = "4:2:0", optimize: bool = True,
-                 quality_range: tuple[int, int] = (1, 95)):
-        if model not in MIXING_MODELS:
-            raise ValueError(f"unknown mixing model {model} (choose 1..6)")
-        if ladder_encoder not in LADDER_ENCODERS:
-            raise ValueError(f"unknown ladder encoder '{ladder_encoder}'")
-        self.model = model
-        self.ladder_encoder = ladder_encoder
-        self.subsampling = subsampling
-        self.optimize = optimize
-        self.quality_range = tuple(quality_range)
+    @property
+    def quality_range(self) -> tuple[int, int]:
+        return self.settings.quality_range
 
-    def prepare(self, image: np.ndarray, importance: np.ndarray) -> np.ndarray:
+    def prepare(self, image: np.ndarray, importance: np.ndarray) -> MixedState:
         importance = check_map(importance, image.shape[:2])
-        return mix_image(image, map_to_uint8(importance), model=self.model,
-                         encoder=self.ladder_encoder)
+        return MixedState(mix_image(image, map_to_uint8(importance),
+                                    model=self.settings.mixing_model,
+                                    encoder=self.settings.ladder_encoder))
 
-    def encode(self, prepared: np.ndarray, quality: int, *, exif: bytes | None = None,
+    def encode(self, state: MixedState, quality: int, *, exif: bytes | None = None,
                icc_profile: bytes | None = None) -> bytes:
-        return encode_pillow(prepared, quality, subsampling=self.subsampling,
-                             optimize=self.optimize, exif=exif, icc_profile=icc_profile)
-
-    def options(self) -> dict:
-        return {"mixing_model": self.model, "ladder_encoder": self.ladder_encoder,
-                "subsampling": self.subsampling, "optimize": self.optimize}
+        return encode_pillow(state.mixed, quality, subsampling=self.settings.subsampling,
+                             optimize=self.settings.optimize, exif=exif, icc_profile=icc_profile)

@@ -1,44 +1,64 @@
 """Standard encoders that ignore the map, behind the codec interface, so rate control can
-meet the same budget with them: the peers every benchmark compares against."""
+meet the same budget with them: the peers every benchmark compares against.
+
+Each is a registered codec (``msroi compress --method mozjpeg`` works, the map unused);
+jpegli lives in its own module (:mod:`msroi.jpeg.jpegli`), the pattern for a new codec.
+"""
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import ClassVar
 
 import numpy as np
 
-from msroi.jpeg.codec import Codec
-from msroi.jpeg.standard import encode_jpegli, encode_mozjpeg, encode_pillow
+from msroi.jpeg.codec import Codec, ImageState
+from msroi.jpeg.standard import encode_mozjpeg, encode_pillow
 
 
 class StandardCodec(Codec):
     """A map-blind encoder: the quality knob is the encoder's own quality setting."""
 
-    quality_range = (1, 100)
+    uses_map: ClassVar[bool] = False
+    #: What the encoder is, for reports.
+    encoder: ClassVar[str] = ""
 
-    def __init__(self, name: str, encode: Callable[[np.ndarray, int], bytes], note: str):
-        self.name = name
-        self._encode = encode
-        self.note = note
+    def prepare(self, image: np.ndarray, importance: np.ndarray | None = None) -> ImageState:
+        return ImageState(np.ascontiguousarray(image))
 
-    def prepare(self, image: np.ndarray, importance: np.ndarray) -> np.ndarray:
-        return image
-
-    def encode(self, prepared: np.ndarray, quality: int, *, exif: bytes | None = None,
+    def encode(self, state: ImageState, quality: int, *, exif: bytes | None = None,
                icc_profile: bytes | None = None) -> bytes:
-        return self._encode(prepared, quality)
+        return self.encode_pixels(state.image, quality)
+
+    def encode_pixels(self, image: np.ndarray, quality: int) -> bytes:
+        """The encoder's file of RGB uint8 ``image`` (H, W, 3) at ``quality`` 1..100."""
+        raise NotImplementedError
 
     def options(self) -> dict:
-        return {"encoder": self.note}
+        return {"encoder": self.encoder}
 
 
-PEERS: dict[str, Callable[[], StandardCodec]] = {
-    "libjpeg-turbo": lambda: StandardCodec(
-        "libjpeg-turbo", encode_pillow, "Pillow/libjpeg-turbo, 4:2:0, standard Huffman"),
-    "libjpeg-turbo-opt": lambda: StandardCodec(
-        "libjpeg-turbo-opt", lambda x, q: encode_pillow(x, q, optimize=True),
-        "Pillow/libjpeg-turbo, 4:2:0, optimised Huffman"),
-    "mozjpeg": lambda: StandardCodec(
-        "mozjpeg", encode_mozjpeg, "mozjpeg 4.0.3 (jpeglib), trellis, progressive"),
-    "jpegli": lambda: StandardCodec("jpegli", encode_jpegli, "pyjpegli defaults"),
-}
+class LibjpegTurboCodec(StandardCodec):
+    name = "libjpeg-turbo"
+    description = "the standard JPEG: Pillow/libjpeg-turbo, 4:2:0, standard Huffman tables"
+    encoder = "Pillow/libjpeg-turbo, 4:2:0, standard Huffman"
+
+    def encode_pixels(self, image: np.ndarray, quality: int) -> bytes:
+        return encode_pillow(image, quality)
+
+
+class LibjpegTurboOptimisedCodec(StandardCodec):
+    name = "libjpeg-turbo-opt"
+    description = "Pillow/libjpeg-turbo, 4:2:0, optimised Huffman tables"
+    encoder = "Pillow/libjpeg-turbo, 4:2:0, optimised Huffman"
+
+    def encode_pixels(self, image: np.ndarray, quality: int) -> bytes:
+        return encode_pillow(image, quality, optimize=True)
+
+
+class MozjpegCodec(StandardCodec):
+    name = "mozjpeg"
+    description = "mozjpeg 4.0.3: trellis quantisation, progressive, 4:2:0 (map ignored)"
+    encoder = "mozjpeg 4.0.3 (jpeglib), trellis, progressive"
+
+    def encode_pixels(self, image: np.ndarray, quality: int) -> bytes:
+        return encode_mozjpeg(image, quality)

@@ -30,11 +30,12 @@ from functools import lru_cache
 import numpy as np
 
 from msroi.importance import check_map
-from msroi.jpeg.codec import Codec, register
+from msroi.jpeg.codec import Codec, CodecSettings, EncoderState, option
 from msroi.jpeg.dct import SAMPLING, dct_coefficients
 from msroi.jpeg.entropy import baseline_size_zigzag, code_lengths
 from msroi.jpeg.field import importance_field, masking_weight, upsample_blocks
 from msroi.jpeg.markers import insert_metadata, metadata_segments
+from msroi.jpeg.standard import libjpeg_version
 from msroi.jpeg.trellis import ZIGZAG, ac_symbol_counts, from_zigzag, quantise_zigzag, to_zigzag
 
 #: Written progressive size / computed baseline size before a file has been written:
@@ -69,7 +70,7 @@ def mozjpeg_tables(quality: int) -> tuple[np.ndarray, np.ndarray]:
 
     with tempfile.TemporaryDirectory(prefix="msroi-qt-") as tmp:
         path = os.path.join(tmp, "t.jpg")
-        with jpeglib.version("mozjpeg403"):
+        with libjpeg_version("mozjpeg403"):
             jpeglib.from_spatial(np.zeros((16, 16, 3), np.uint8)).write_spatial(
                 path, qt=int(quality), flags=["+FORCE_BASELINE"])
         dct = jpeglib.read_dct(path)
@@ -87,7 +88,7 @@ def smooth_field(values: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class RDState:
+class RDState(EncoderState):
     """What does not depend on the knobs: coefficients and the field, per component."""
 
     image: np.ndarray
@@ -102,50 +103,64 @@ class RDState:
     trellis_ratio: float = 0.8  # trellis / plainly rounded computed size, updated likewise
     metadata_bytes: int = 0  # EXIF/ICC segments the file will carry
 
+    def close(self) -> None:
+        self.cache.clear()  # the levels of every try: ~2 bytes per pixel each
 
-@register
+
+def parse_strength(value: float | str) -> float:
+    """A strength: a number >= 0 (also as text) or a name of :data:`STRENGTHS`."""
+    if isinstance(value, str) and value in STRENGTHS:
+        return STRENGTHS[value]
+    try:
+        strength = float(value)
+    except (TypeError, ValueError):
+        strength = float("nan")
+    if not 0 <= strength <= 100:
+        raise ValueError(f"{value!r} is not a strength (a number >= 0, or "
+                         f"{', '.join(STRENGTHS)})")
+    return strength
+
+
+@dataclass(frozen=True)
+class RDQSettings(CodecSettings):
+    """Settings of :class:`RDQuantiserCodec`: ``strength`` (a number >= 0 or a name of
+    :data:`STRENGTHS`, kept as the number), ``baseline`` (sequential file instead of
+    progressive), ``subsampling``; ``table_weighting``, ``lambda_scale``, ``gain``,
+    ``flat_share``: see the module constants."""
+
+    strength: float = option(
+        "balanced", "how much the map moves bytes: a number >= 0 (0 = ignore the map, "
+        "1 = strong) or balanced (0.75, default) or objects (3)", parse=parse_strength)
+    baseline: bool = option(False, "sequential (baseline) JPEG instead of progressive")
+    subsampling: str = option("4:2:0", "chroma subsampling (default 4:2:0)",
+                              choices=("4:2:0", "4:4:4"))
+    table_weighting: float = TABLE_WEIGHTING
+    lambda_scale: float = LAMBDA_SCALE
+    gain: float = GAIN
+    flat_share: float = FLAT_SHARE
+
+    def __post_init__(self):
+        object.__setattr__(self, "strength", parse_strength(self.strength))
+        if self.subsampling not in SAMPLING:
+            raise ValueError(f"subsampling must be one of {', '.join(SAMPLING)}")
+        for name in ("table_weighting", "lambda_scale", "gain", "flat_share"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+
+
 class RDQuantiserCodec(Codec):
-    """Per-block rate-distortion quantisation steered by the map (see module docstring).
-
-    ``strength``: a number >= 0 or a name of :data:`STRENGTHS`; ``table_weighting``,
-    ``lambda_scale``, ``gain``, ``flat_share``: see the module constants; ``baseline``:
-    sequential file instead of progressive.
-    """
+    """Per-block rate-distortion quantisation steered by the map (see module docstring)."""
 
     name = "rdq"
+    description = "per-block rate-distortion quantisation steered by the map (default)"
+    Settings = RDQSettings
     quality_range = (5, 98)
-
-    def __init__(self, *, strength: float | str = "balanced", table_weighting: float = TABLE_WEIGHTING,
-                 lambda_scale: float = LAMBDA_SCALE, gain: float = GAIN,
-                 flat_share: float = FLAT_SHARE, baseline: bool = False,
-                 subsampling: str = "4:2:0"):
-        if isinstance(strength, str):
-            if strength not in STRENGTHS:
-                raise ValueError(f"unknown strength '{strength}' (a number >= 0 or one of "
-                                 f"{', '.join(STRENGTHS)})")
-            strength = STRENGTHS[strength]
-        if not strength >= 0:
-            raise ValueError("strength must be >= 0")
-        if subsampling not in SAMPLING:
-            raise ValueError(f"subsampling must be one of {', '.join(SAMPLING)}")
-        self.strength = float(strength)
-        self.table_weighting = float(table_weighting)
-        self.lambda_scale = float(lambda_scale)
-        self.gain = float(gain)
-        self.flat_share = float(flat_share)
-        self.baseline = baseline
-        self.subsampling = subsampling
-
-    def options(self) -> dict:
-        return {"strength": self.strength, "table_weighting": self.table_weighting,
-                "lambda_scale": self.lambda_scale, "gain": self.gain,
-                "flat_share": self.flat_share,
-                "baseline": self.baseline, "subsampling": self.subsampling}
+    knobs = ("quality", "strength")
+    settings: RDQSettings
 
     def prepare(self, image: np.ndarray, importance: np.ndarray) -> RDState:
         importance = check_map(importance, image.shape[:2])
-        coefficients = dct_coefficients(image, self.subsampling)
-        factors = SAMPLING[self.subsampling]
+        coefficients = dct_coefficients(image, self.settings.subsampling)
+        factors = SAMPLING[self.settings.subsampling]
         dims = np.array([c.shape[:2] for c in coefficients])
         fields = [smooth_field(f) for f in importance_field(importance, dims, np.array(factors))]
         max_v = max(v for v, _ in factors)
@@ -156,7 +171,7 @@ class RDQuantiserCodec(Codec):
         zigzag = [np.ascontiguousarray(to_zigzag(c), dtype=np.float32) for c in coefficients]
         state = RDState(np.ascontiguousarray(image), zigzag, [tuple(d) for d in dims], fields,
                         textures, factors, mcus)
-        state.ratio = 1.0 if self.baseline else PROGRESSIVE_RATIO
+        state.ratio = 1.0 if self.settings.baseline else PROGRESSIVE_RATIO
         return state
 
     # -- field -> lambda -> levels -------------------------------------------------------
@@ -164,12 +179,12 @@ class RDQuantiserCodec(Codec):
                 strength: float) -> np.ndarray:
         """lambda per block (rows, cols) of one component."""
         importance = state.importance[component]
-        base = self.lambda_scale * float(table[0, 1]) ** 2
-        exponent = strength * self.gain * (importance.mean() - importance)
+        base = self.settings.lambda_scale * float(table[0, 1]) ** 2
+        exponent = strength * self.settings.gain * (importance.mean() - importance)
         # Blocks given fewer bits than the mean: flat ones (errors show) get only
         # ``flat_share`` of the raise, busy ones all of it (texture masks the error).
         texture = state.texture[component]
-        exponent = np.where(exponent > 0, exponent * (self.flat_share + (1 - self.flat_share) * texture),
+        exponent = np.where(exponent > 0, exponent * (self.settings.flat_share + (1 - self.settings.flat_share) * texture),
                             exponent)
         return base * np.exp(exponent)
 
@@ -182,7 +197,7 @@ class RDQuantiserCodec(Codec):
 
     def _levels_zigzag(self, state: RDState, quality: int, strength: float | None,
                        scale: float) -> list[np.ndarray]:
-        strength = self.strength if strength is None else float(strength)
+        strength = self.settings.strength if strength is None else float(strength)
         key = (int(quality), strength, float(scale))
         if key in state.cache:
             return state.cache[key]
@@ -191,7 +206,7 @@ class RDQuantiserCodec(Codec):
         for component, coefficients in enumerate(state.coefficients):
             table = tables[0 if component == 0 else 1]
             table_zz = table.reshape(64)[ZIGZAG]
-            weights = (table_zz[1] / table_zz) ** (2 * self.table_weighting)
+            weights = (table_zz[1] / table_zz) ** (2 * self.settings.table_weighting)
             lambdas = scale * self.lambdas(state, table, component, strength).reshape(-1)
             # Code lengths from plain rounding's symbols, then once more from the trellis's own.
             rounded = np.round(coefficients / table_zz).astype(np.int16)
@@ -295,7 +310,7 @@ class RDQuantiserCodec(Codec):
 
         with tempfile.TemporaryDirectory(prefix="msroi-rdq-") as tmp:
             template, target = os.path.join(tmp, "t.jpg"), os.path.join(tmp, "o.jpg")
-            with jpeglib.version("turbo210"):
+            with libjpeg_version("turbo210"):
                 spatial = jpeglib.from_spatial(np.full(state.image.shape, 128, np.uint8))
                 spatial.samp_factor = np.array(state.factors, np.int32)
                 spatial.write_spatial(template, qt=50)
@@ -308,7 +323,7 @@ class RDQuantiserCodec(Codec):
             dct.qt = qt
             dct.Y, dct.Cb, dct.Cr = levels
             dct.markers = []
-            with jpeglib.version("turbo210" if self.baseline else "mozjpeg403"):
+            with libjpeg_version("turbo210" if self.settings.baseline else "mozjpeg403"):
                 dct.write_dct(target, flags=["+OPTIMIZE_CODING"])
             with open(target, "rb") as f:
                 return f.read()

@@ -3,7 +3,9 @@ ImageMagick (through Wand). In-memory: uint8 RGB (H, W, 3) in, bytes out."""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import threading
 
 import numpy as np
 from PIL import Image
@@ -50,6 +52,20 @@ def decode(data: bytes) -> np.ndarray:
         return np.asarray(img.convert("RGB"), dtype=np.uint8)
 
 
+#: jpeglib switches its libjpeg build process-wide: encodes that switch hold this lock.
+_JPEGLIB_VERSION_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def libjpeg_version(version: str):
+    """jpeglib's ``version(version)`` for the block, one thread at a time: the switch is
+    process-wide, so two threads encoding with different builds would mix them."""
+    import jpeglib
+
+    with _JPEGLIB_VERSION_LOCK, jpeglib.version(version):
+        yield
+
+
 def encode_mozjpeg(image: np.ndarray, quality: int) -> bytes:
     """mozjpeg 4.0.3 (jpeglib's bundled build) from pixels: trellis quantisation,
     progressive scans, 4:2:0; the strongest standard-JPEG peer measured here."""
@@ -61,17 +77,9 @@ def encode_mozjpeg(image: np.ndarray, quality: int) -> bytes:
     fd, path = tempfile.mkstemp(suffix=".jpg")
     os.close(fd)
     try:
-        with jpeglib.version("mozjpeg403"):
+        with libjpeg_version("mozjpeg403"):
             jpeglib.from_spatial(np.ascontiguousarray(image)).write_spatial(path, qt=int(quality))
         with open(path, "rb") as f:
             return f.read()
     finally:
         os.unlink(path)
-
-
-def encode_jpegli(image: np.ndarray, quality: int) -> bytes:
-    """libjxl's jpegli through PyPI ``pyjpegli`` (its default settings)."""
-    import pyjpegli
-
-    image = np.ascontiguousarray(image)
-    return pyjpegli.encode(image.tobytes(), image.shape[1], image.shape[0], int(quality))

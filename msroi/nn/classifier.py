@@ -19,9 +19,10 @@ import numpy as np
 import tensorflow as tf
 
 from msroi.errors import ModelError
+from msroi.runtime import MapNetwork
 
 
-class Classifier:
+class Classifier(MapNetwork):
     """A GAP classifier and its class activation maps.
 
     ``model``: a Keras model taking RGB float32 in [0, 1], (B, H, W, 3), returning
@@ -55,28 +56,24 @@ class Classifier:
         return outputs["features"], tf.nn.softmax(outputs["logits"], axis=-1)
 
     def predict(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Features (B, h, w, C) float32 and class probabilities (B, N) of RGB [0, 1] images."""
-        images = np.asarray(images, dtype=np.float32)
-        if images.ndim != 4 or images.shape[-1] != 3:
-            raise ValueError(f"expected images of shape (B, H, W, 3), got {images.shape}")
+        images = self._check_images(images)
         features, probabilities = self._forward(tf.convert_to_tensor(images))
         return features.numpy(), probabilities.numpy()
 
     def cues(self, images: np.ndarray, *, top_k: int = 5) -> dict[str, np.ndarray]:
         """The fused map's cues for RGB [0, 1] images (B, H, W, 3), one forward/backward pass.
 
-        Returns float32 arrays: ``energy`` (B, h, w), the L2 norm over channels of the last
-        features; ``gradient`` (B, h', w'), sum over channels of |activation x d evidence /
-        d activation| at the ``gradient`` layer, where the evidence is the top-k classes'
-        logits weighted by their probabilities; ``detail`` (B, h'', w''), the L2 norm over
-        channels at the ``detail`` layer; ``probabilities`` (B, N).
+        Returns float32 arrays: ``features`` (B, h, w, C), the last features; ``energy``
+        (B, h, w), their L2 norm over channels; ``gradient`` (B, h', w'), sum over channels
+        of |activation x d evidence / d activation| at the ``gradient`` layer, where the
+        evidence is the top-k classes' logits weighted by their probabilities; ``detail``
+        (B, h'', w''), the L2 norm over channels at the ``detail`` layer; ``probabilities``
+        (B, N).
         """
         if not self.cue_layers:
             raise ModelError(f"model '{self.name}' names no cue layers (map.cue_layers in its "
                              "config.json); use the energy or cam map")
-        images = np.asarray(images, dtype=np.float32)
-        if images.ndim != 4 or images.shape[-1] != 3:
-            raise ValueError(f"expected images of shape (B, H, W, 3), got {images.shape}")
+        images = self._check_images(images)
         if self._cues is None:
             self._cues = self._build_cues()
         out = self._cues(tf.convert_to_tensor(images), tf.constant(int(top_k)))
@@ -93,12 +90,17 @@ class Classifier:
                 out = inner(images, training=False)
                 logits = tf.cast(out["logits"], tf.float32)
                 probabilities = tf.nn.softmax(logits, axis=-1)
-                top_p, top_ids = tf.math.top_k(probabilities, k=top_k)
-                weights = tf.stop_gradient(top_p / tf.reduce_sum(top_p, axis=-1, keepdims=True))
-                evidence = tf.reduce_sum(tf.gather(logits, top_ids, batch_dims=1) * weights)
+                # The top-k classes' probabilities as weights over all N classes (zero
+                # elsewhere): a product of two (B, N) tensors, whose gradient needs no
+                # dynamic-shape broadcasting (which the lean runtime's export cannot hold).
+                top_p, _ = tf.math.top_k(probabilities, k=top_k)
+                chosen = tf.where(probabilities >= top_p[:, -1:], probabilities, 0.0)
+                weights = tf.stop_gradient(chosen / tf.reduce_sum(chosen, axis=-1, keepdims=True))
+                evidence = tf.reduce_sum(logits * weights)
             activation = out["gradient"]
             grads = tape.gradient(evidence, activation)
-            return {"energy": tf.norm(tf.cast(out["features"], tf.float32), axis=-1),
+            features = tf.cast(out["features"], tf.float32)
+            return {"features": features, "energy": tf.norm(features, axis=-1),
                     "gradient": tf.reduce_sum(tf.abs(activation * grads), axis=-1),
                     "detail": tf.norm(tf.cast(out["detail"], tf.float32), axis=-1),
                     "probabilities": probabilities}
@@ -108,13 +110,4 @@ class Classifier:
 
     @property
     def kernel(self) -> np.ndarray:
-        """The classifier's weights, (C, N) float32."""
         return np.asarray(self.model.get_layer("classifier").kernel.numpy())
-
-    def class_maps(self, features: np.ndarray, class_ids: np.ndarray) -> np.ndarray:
-        """Class activation maps (B, h, w, K) of the K classes ``class_ids`` (B, K) per image."""
-        weights = self.kernel[:, np.asarray(class_ids)]  # (C, B, K)
-        return np.einsum("bhwc,cbk->bhwk", features, weights, optimize=True)
-
-    def class_name(self, index: int) -> str:
-        return self.classes[index] if self.classes else str(index)

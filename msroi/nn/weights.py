@@ -7,7 +7,6 @@ backbone is 29 MB in float16); values are cast back to the layer's dtype on load
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -91,11 +90,3 @@ def read_weights(paths: Iterable[str | os.PathLike]) -> LayerWeights:
             for name, group in f.items():
                 out[name] = [group[str(i)][()] for i in range(len(group))]
     return out
-
-
-def sha256(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

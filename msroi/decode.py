@@ -1,0 +1,51 @@
+"""The decoder side: JPEG bytes -> RGB pixels, behind one interface.
+
+Every file msroi writes is a standard JPEG; a :class:`Decoder` is what turns it back into
+pixels for viewing and measuring. :class:`StandardDecoder` is the plain decode any viewer
+does (libjpeg-turbo through Pillow); a learned post-filter plugs in as another decoder.
+Decoders are found by name in :data:`msroi.jpeg.registry.DECODERS` (entry points
+``msroi.decoders``); evaluation, the CLIC program and ``msroi decode`` go through them.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+import numpy as np
+
+from msroi.jpeg.standard import decode as decode_standard
+
+
+class Decoder(ABC):
+    """Base class of decoders: ``decode(data)`` -> RGB uint8 (H, W, 3) at the file's size."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    @abstractmethod
+    def decode(self, data: bytes) -> np.ndarray:
+        """The pixels of a JPEG file, RGB uint8 (H, W, 3)."""
+
+    def options(self) -> dict:
+        """The decoder's settings, for reports."""
+        return {}
+
+
+class StandardDecoder(Decoder):
+    """The plain decode (libjpeg-turbo through Pillow; grey and CMYK files come out RGB)."""
+
+    name = "standard"
+    description = "the plain decode any viewer does (libjpeg-turbo)"
+
+    def decode(self, data: bytes) -> np.ndarray:
+        return decode_standard(data)
+
+
+def get_decoder(decoder: Decoder | str | None = None) -> Decoder:
+    """The decoder given, or the one registered under a name (default: standard)."""
+    from msroi.jpeg.registry import DECODERS
+
+    if isinstance(decoder, Decoder):
+        return decoder
+    return DECODERS.get_class(decoder or StandardDecoder.name)()

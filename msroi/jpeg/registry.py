@@ -1,0 +1,78 @@
+"""Codecs and decoders by name, from Python entry points.
+
+An installed package declares them in its ``pyproject.toml``::
+
+    [project.entry-points."msroi.codecs"]
+    rdq = "msroi.jpeg.rdq:RDQuantiserCodec"
+
+    [project.entry-points."msroi.decoders"]
+    standard = "msroi.decode:StandardDecoder"
+
+so a new codec (or decoder) is one module plus one line, here or in another package.
+Names are listed without importing anything (``msroi --help`` stays fast); a class is
+imported the first time it is looked up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib.metadata import entry_points
+from typing import Any, Iterator
+
+from msroi.errors import MsroiError
+
+CODEC_GROUP = "msroi.codecs"
+DECODER_GROUP = "msroi.decoders"
+
+
+class Registry(Mapping):
+    """A read-only mapping name -> class over one entry-point group, loaded on first use."""
+
+    def __init__(self, group: str, kind: str):
+        self.group = group
+        self.kind = kind
+        self._loaded: dict[str, Any] = {}
+
+    def _entries(self) -> dict:
+        entries = {e.name: e for e in entry_points(group=self.group)}
+        if not entries:
+            raise MsroiError(f"no {self.kind}s registered (entry points '{self.group}'): "
+                             "msroi is not installed; run pip install -e . in the source tree")
+        return entries
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded:
+            entries = self._entries()
+            if name not in entries:
+                raise KeyError(name)
+            self._loaded[name] = entries[name].load()
+        return self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._entries()))
+
+    def __len__(self) -> int:
+        return len(self._entries())
+
+    def get_class(self, name: str) -> Any:
+        """The class registered as ``name``; ValueError naming the choices otherwise."""
+        try:
+            return self[name]
+        except KeyError:
+            raise ValueError(f"unknown {self.kind} '{name}' (choose from {', '.join(self)})") from None
+
+
+#: Codec classes (:class:`msroi.jpeg.codec.Codec`) by name.
+CODECS = Registry(CODEC_GROUP, "codec")
+#: Decoder classes (:class:`msroi.decode.Decoder`) by name.
+DECODERS = Registry(DECODER_GROUP, "decoder")
+
+
+def map_codecs() -> list[str]:
+    """Names of the codecs the importance map steers (msroi's methods)."""
+    return [name for name in CODECS if CODECS[name].uses_map]
+
+
+def peer_codecs() -> list[str]:
+    """Names of the map-blind codecs (the standard encoders every benchmark compares with)."""
+    return [name for name in CODECS if not CODECS[name].uses_map]
