@@ -34,9 +34,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "paper's class activation maps); see 'msroi map --help'")
     args = parser.parse_args(argv)
 
-    from msroi.quiet import import_tensorflow
-
-    import_tensorflow()
     from msroi import io, maps
     from msroi.importance import map_to_uint8
 

@@ -53,14 +53,11 @@ def main(argv=None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="at most N photos with objects")
     args = parser.parse_args(argv)
 
-    from msroi.quiet import import_tensorflow
-
-    import_tensorflow()
     from tqdm import tqdm
 
     import msroi
     from msroi.io import find_images, read_image
-    from msroi.jpeg.peers import PEERS
+    from msroi.jpeg.registry import CODECS
     from msroi.jpeg.standard import encode_pillow
     from msroi.judge import Judge
     from msroi.rate import Budget, compress_to_budget
@@ -79,7 +76,7 @@ def main(argv=None) -> int:
         maps = {"own": msroi.generate_map(image), "oracle": mask.astype(np.float32)}
         base = {"photo": path.name, "folder": path.parent.name, "object_share": mask.mean()}
         for peer in ("mozjpeg", "jpegli"):
-            result = compress_to_budget(PEERS[peer](), image, maps["own"], budget)
+            result = compress_to_budget(CODECS[peer](), image, maps["own"], budget)
             rows.append({**base, "setting": peer, "map": "-", **measure(image, mask, result.data)})
         for name, make in settings().items():
             for map_name, importance in maps.items():

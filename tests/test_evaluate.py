@@ -18,6 +18,7 @@ def three_images(tmp_path):
     return folder
 
 
+@pytest.mark.slow
 def test_evaluate_cli_on_three_images(three_images, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MSROI_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "results"

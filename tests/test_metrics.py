@@ -143,3 +143,16 @@ def test_map_scores():
     assert metrics.mass_inside(mask.astype(float), mask) == 1.0
     assert metrics.mass_inside(np.ones((20, 20)), mask) == pytest.approx(25 / 400)
     assert np.isnan(metrics.map_auc(np.ones((20, 20)), np.zeros((20, 20), bool)))
+
+
+def test_ms_ssim_equals_tensorflow(pair):
+    # The reference the NumPy implementation transcribes: tf.image.ssim_multiscale (the
+    # metric the paper's numbers were made with), on luma and on RGB with odd sizes.
+    import tensorflow as tf
+
+    for reference, test in ((metrics.luma(x) for x in pair), (x[:173, :199] for x in pair)):
+        reference, test = np.asarray(reference), np.asarray(test)
+        expand = (lambda x: x[None, ..., None]) if reference.ndim == 2 else (lambda x: x[None])
+        theirs = float(tf.image.ssim_multiscale(tf.constant(expand(reference), tf.float32),
+                                                tf.constant(expand(test), tf.float32), 255.0)[0])
+        assert metrics.multiscale_structural_similarity(reference, test) == pytest.approx(theirs, abs=2e-5)

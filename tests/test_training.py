@@ -66,6 +66,7 @@ def test_folder_layouts_and_manifest(tmp_path):
         scan_folder(imagenet / "n00000001")
 
 
+@pytest.mark.slow
 def test_tiny_dataset_trains_well_above_chance_and_skips_bad_files(tmp_path):
     data = make_dataset(tmp_path / "data", bad=2)
     _, bad = check_files(load_samples(data), progress=False)
@@ -101,6 +102,7 @@ class _Interrupt(keras.callbacks.Callback):
             raise KeyboardInterrupt("simulated interruption after the second epoch")
 
 
+@pytest.mark.slow
 def test_resume_continues_from_the_saved_epoch_with_optimizer_state(tmp_path):
     data = make_dataset(tmp_path / "data")
     config = tiny_config(data, tmp_path / "run")
@@ -117,6 +119,7 @@ def test_resume_continues_from_the_saved_epoch_with_optimizer_state(tmp_path):
     assert not (tmp_path / "run" / "backup").exists()
 
 
+@pytest.mark.slow
 def test_two_logical_devices_run_a_mirrored_step(tmp_path):
     data = make_dataset(tmp_path / "data", per_class=8)
     script = f"""
@@ -179,6 +182,7 @@ def untrained_student():
                                                     backbone_dropout=False), stride=16)
 
 
+@pytest.mark.slow
 def test_distillation_lowers_the_kl_to_the_teacher(tmp_path):
     data = make_photos(tmp_path / "photos")
     result = train(distill_config(data, tmp_path / "run"), verbose=0)
@@ -203,6 +207,7 @@ def test_head_on_cached_features_equals_the_network():
         np.testing.assert_allclose(parts[key], whole[key], rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_distillation_on_cached_features_lowers_the_kl_and_reuses_the_cache(tmp_path):
     import h5py
 
@@ -244,11 +249,18 @@ def test_train_cli_with_config_file(tmp_path, capsys):
     data = make_dataset(tmp_path / "data", per_class=10, size=32)
     config = tmp_path / "run.json"
     config.write_text(json.dumps({"data": str(data), "out": str(tmp_path / "run"), "image_size": 32,
-                                  "batch_size": 8, "epochs": 1, "holdout_per_class": 2}))
-    assert cli.main(["train", "--config", str(config), "--recipe", "modern", "-q"]) == 0
+                                  "batch_size": 8, "epochs": 3, "recipe": "paper",
+                                  "holdout_per_class": 2}))
+    np.random.seed(123)
+    expected = np.random.get_state()[1].copy()
+    assert cli.main(["train", "--config", str(config), "--recipe", "modern", "--epochs", "1",
+                     "-q"]) == 0
     assert "preset written to" in capsys.readouterr().out
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
     assert saved["recipe"] == "modern" and saved["epochs"] == 1  # flags override the file
+    assert saved["image_size"] == 32  # and the file gives the rest
+    # training seeded the generators for itself and gave the caller's state back
+    np.testing.assert_array_equal(np.random.get_state()[1], expected)
     assert (tmp_path / "run" / "preset" / "config.json").is_file()
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"data": str(data), "colour": "red"}))

@@ -126,7 +126,29 @@ def _save_every(directory: Path, every: int, epochs: int):
 
 
 def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = None) -> TrainResult:
-    """Trains VGG16-MSROI as ``config`` says and writes ``<out>/preset`` for load_model."""
+    """Trains VGG16-MSROI as ``config`` says and writes ``<out>/preset`` for load_model.
+
+    Seeds the random generators and may set Keras' mixed-precision policy for the run; both
+    are put back afterwards (Python's and NumPy's generator states, the policy; TensorFlow's
+    global seed is cleared), so a caller's later work is not changed by having trained."""
+    import random
+
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    policy = keras.mixed_precision.global_policy()
+    try:
+        return _train(config, verbose=verbose, callbacks=callbacks)
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+        tf.random.set_seed(None)
+        keras.mixed_precision.set_global_policy(policy)
+
+
+def _train(config: TrainConfig, *, verbose: int, callbacks: list | None) -> TrainResult:
     import keras
     import tensorflow as tf
 
