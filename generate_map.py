@@ -17,7 +17,7 @@ from typing import Sequence
 from PIL import Image
 
 from msroi.errors import MsroiError
-from msroi.maps import MAP_METHODS
+from msroi.maps import MAP_RECIPES
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,7 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-output_directory", "--output-directory", default="output")
     parser.add_argument("-model", "--model", default=None, help="map model preset (default: the default)")
     parser.add_argument("-top_k", "--top-k", type=int_in_range(1), default=5)
-    parser.add_argument("-method", "--method", choices=MAP_METHODS, default=None,
+    parser.add_argument("-recipe", "--recipe", "-method", "--method", dest="recipe",
+                        choices=MAP_RECIPES, default=None,
                         help="fused (default for the shipped model), energy, or cam (the "
                              "paper's class activation maps); see 'msroi map --help'")
     args = parser.parse_args(argv)
@@ -39,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         image = io.read_image(args.image)
-        made = maps.semantic_map(image, args.model, top_k=args.top_k, method=args.method)
+        made = maps.semantic_map(image, args.model, top_k=args.top_k, recipe=args.recipe)
     except MsroiError as exc:
         print(f"generate_map.py: error: {exc}", file=sys.stderr)
         return 2

@@ -41,10 +41,10 @@ def main(argv=None) -> int:
         mask = judge.mask(image)
         made = {}
         for who, model in (("student", student), ("teacher", teacher)):
-            for method in maps.MAP_METHODS:
+            for method in maps.MAP_RECIPES:
                 start = time.perf_counter()
-                made[(who, method)] = maps.semantic_map(image, model, method=method)
-                if method == maps.DEFAULT_METHOD:
+                made[(who, method)] = maps.semantic_map(image, model, recipe=method)
+                if method == maps.DEFAULT_RECIPE:
                     seconds[who].append(time.perf_counter() - start)
         top_s = {c[0] for c in made[("student", "cam")].classes}
         top_t = {c[0] for c in made[("teacher", "cam")].classes}
@@ -52,7 +52,7 @@ def main(argv=None) -> int:
                "top1_agrees": made[("student", "cam")].classes[0][0] == made[("teacher", "cam")].classes[0][0],
                **{f"{method}_correlation": float(np.corrcoef(made[("student", method)].map.ravel(),
                                                              made[("teacher", method)].map.ravel())[0, 1])
-                  for method in maps.MAP_METHODS}}
+                  for method in maps.MAP_RECIPES}}
         if mask.any():
             for (who, method), m in made.items():
                 row[f"auc_{who}_{method}"] = map_auc(m.map, mask)

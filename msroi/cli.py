@@ -53,12 +53,13 @@ def _budget(text: str) -> str:
 
 
 def _add_map_options(parser: argparse.ArgumentParser) -> None:
-    from msroi.maps import COMBINERS, DEFAULT_TOP_K, DEFAULT_WORKING_SIZE, MAP_METHODS
+    from msroi.maps import COMBINERS, DEFAULT_TOP_K, DEFAULT_WORKING_SIZE, MAP_RECIPES
     from msroi.zoo import RUNTIMES
 
     parser.add_argument("--model", help="map model preset or folder (default: the default "
                         "map model; see 'msroi models')")
-    parser.add_argument("--map-method", choices=MAP_METHODS, default=None, help=(
+    parser.add_argument("--map-recipe", "--map-method", dest="recipe", choices=MAP_RECIPES,
+                        default=None, help=(
         "fused = feature energy x top-k class gradient x finer-layer energy, snapped to edges "
         "(default where the model names cue layers, as the shipped one does: best against the "
         "independent judge); energy = two-scale feature energy snapped to edges (default "
@@ -66,7 +67,7 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-k", type=int_in_range(1), default=DEFAULT_TOP_K,
                         help=f"classes combined into the map (default {DEFAULT_TOP_K})")
     parser.add_argument("--combine", choices=sorted(COMBINERS), default="paper",
-                        help="map method cam: how class maps are combined (default: the paper's ranking)")
+                        help="map recipe cam: how class maps are combined (default: the paper's ranking)")
     parser.add_argument("--working-size", type=int_in_range(0),
                         default=DEFAULT_WORKING_SIZE,
                         help=f"longer side of the network input in pixels (default {DEFAULT_WORKING_SIZE}); 0 = full resolution")
@@ -75,10 +76,9 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
         "keras = the Keras network, auto = LiteRT where exported (default)"))
 
 
-def _map_options(args, key: str = "method") -> dict:
-    """Map settings as keyword arguments; ``key`` names the map method's argument
-    (``method`` for msroi.maps, ``map_method`` for msroi.pipeline)."""
-    return {key: args.map_method, "top_k": args.top_k, "combine": args.combine,
+def _map_options(args) -> dict:
+    """Map settings as keyword arguments of msroi.maps.semantic_map and msroi.pipeline."""
+    return {"recipe": args.recipe, "top_k": args.top_k, "combine": args.combine,
             "working_size": args.working_size or None, "runtime": args.runtime}
 
 
@@ -177,7 +177,7 @@ def _compress_settings(args):
         except OSError as exc:
             raise MsroiError(f"{args.map}: cannot read the map ({exc.strerror})") from None
     return CompressSettings(method=args.method, budget=args.budget, codec_options=_codec_options(args),
-                            model=args.model, map_options=_map_options(args, "map_method"),
+                            model=args.model, map_options=_map_options(args),
                             keep_metadata=not args.strip_metadata, max_pixels=args.max_pixels,
                             importance_file=args.map, importance_png=importance_png)
 

@@ -3,9 +3,13 @@
 The network sees the whole image (no centre crop, unlike the paper's generate_map and its
 issue #13), resized so that its longer side is ``working_size`` pixels and both sides are
 multiples of the network's stride, so every feature cell covers the same patch of the
-photo. The class activation maps of the top-k classes are upsampled to the image,
-normalised to [0, 1] each, combined (the paper's exponential ranking by default) and
-normalised again.
+photo. Three recipes (:func:`semantic_map`): ``fused`` (the default for networks that name
+cue layers) multiplies three cues of one forward/backward pass (the last features' energy,
+the top classes' gradient x activation, a finer layer's energy), snaps the product to the
+photo's edges with a guided filter and calibrates it for the encoder; ``energy`` is the
+feature energy at two scales; ``cam`` is the paper's recipe, the top-k class activation
+maps combined by the paper's exponential ranking. The network runs through
+:mod:`msroi.runtime` (LiteRT where the preset is exported, else Keras).
 """
 
 from __future__ import annotations
@@ -19,15 +23,15 @@ from PIL import Image
 from msroi.runtime import MapNetwork
 from msroi.zoo import DEFAULT_MAP_MODEL, NetworkCache
 
-#: Longer side of the network input. On photos with objects MobileNetV2 class maps scored
-#: AUC 0.806 against independent object masks at 224 px and 0.704 at 512 px, where they
-#: fragment onto textures (shared/RESOURCES.md): measured, not habit.
+#: Longer side of the network input. Larger inputs fragment the class maps onto textures
+#: (an early measurement of MobileNetV2 class maps against the judge: AUC 0.806 at 224 px,
+#: 0.704 at 512 px); every map table in the README is at 224.
 DEFAULT_WORKING_SIZE = 224
 DEFAULT_TOP_K = 5
 #: Map recipes (see :func:`semantic_map`). Against the independent judge on Kodak + LIVE1
 #: (34 photos with objects): "fused" AUC 0.89, "energy" 0.87, "cam" 0.83 (README, "Maps").
-MAP_METHODS = ("fused", "energy", "cam")
-DEFAULT_METHOD = "fused"
+MAP_RECIPES = ("fused", "energy", "cam")
+DEFAULT_RECIPE = "fused"
 #: Floor of each cue in the fused product: a cue near zero damps, never vetoes, a region
 #: the other two cues agree on (0.25..1 all scored within 0.001 AUC).
 CUE_FLOOR = 0.5
@@ -59,13 +63,13 @@ def normalize(x: np.ndarray) -> np.ndarray:
 def combine_paper(maps: Sequence[np.ndarray]) -> np.ndarray:
     """The paper's exponential ranking; ``maps`` are ordered from the most probable class.
 
-    Starts with 1.2 x the k-th class map, then roi = (roi + map) / 2 for classes k-1 down
+    Starts with 1.2 x the k-th class map, then combined = (combined + map) / 2 for classes k-1 down
     to 1, so class 1 weighs 1/2, class 2 1/4, ... (generate_map.py of Prakash et al.).
     """
-    roi = 1.2 * maps[-1]
+    combined = 1.2 * maps[-1]
     for m in reversed(maps[:-1]):
-        roi = (roi + m) / 2.0
-    return roi
+        combined = (combined + m) / 2.0
+    return combined
 
 
 def combine_sum(maps: Sequence[np.ndarray]) -> np.ndarray:
@@ -91,7 +95,7 @@ class SemanticMap:
     classes: list[tuple[int, str, float]] = field(default_factory=list)
     working_shape: tuple[int, int] = (0, 0)
     model: str = ""
-    method: str = ""
+    recipe: str = ""
 
 
 def upsample(values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -174,14 +178,14 @@ def fuse_cues(cues: dict[str, np.ndarray], image: np.ndarray, *,
 
 
 def semantic_map(image: np.ndarray, model: MapNetwork | str | None = None, *,
-                 method: str | None = None, top_k: int = DEFAULT_TOP_K,
+                 recipe: str | None = None, top_k: int = DEFAULT_TOP_K,
                  combine: str = "paper",
                  working_size: int | None = DEFAULT_WORKING_SIZE,
                  scales: tuple[float, ...] | None = None, edges: bool = True,
                  runtime: str = "auto") -> SemanticMap:
     """The importance map of an RGB uint8 image (H, W, 3), with the top-k classes.
 
-    ``method``: ``"fused"`` (default): three cues from one forward/backward pass at
+    ``recipe``: ``"fused"`` (default): three cues from one forward/backward pass at
     ``working_size``, each normalised to [0, 1] and multiplied as (CUE_FLOOR + cue): the
     last features' energy, the gradient x activation of the top-k classes' evidence at a
     stride-32 layer (class-driven) and the activation energy of a stride-16 layer (finer
@@ -202,26 +206,26 @@ def semantic_map(image: np.ndarray, model: MapNetwork | str | None = None, *,
         raise ValueError("top_k must be at least 1")
     if combine not in COMBINERS:
         raise ValueError(f"unknown combination '{combine}' (choose from {', '.join(COMBINERS)})")
-    if method is not None and method not in MAP_METHODS:
-        raise ValueError(f"unknown map method '{method}' (choose from {', '.join(MAP_METHODS)})")
+    if recipe is not None and recipe not in MAP_RECIPES:
+        raise ValueError(f"unknown map recipe '{recipe}' (choose from {', '.join(MAP_RECIPES)})")
     classifier = resolve_model(model, runtime=runtime)
-    if method is None:
-        method = DEFAULT_METHOD if classifier.cue_layers else "energy"
+    if recipe is None:
+        recipe = DEFAULT_RECIPE if classifier.cue_layers else "energy"
     height, width = image.shape[:2]
     network_input = _network_input(image, working_size, classifier.stride)
     k = min(top_k, classifier.num_classes)
-    if method == "fused":
+    if recipe == "fused":
         cues = classifier.cues(network_input, top_k=k)
         probabilities = cues["probabilities"]
-        roi = fuse_cues(cues, image, edges=edges)
+        importance = fuse_cues(cues, image, edges=edges)
     else:
         features, probabilities = classifier.predict(network_input)
     top = np.argsort(-probabilities[0])[:k]
-    if method == "cam":
+    if recipe == "cam":
         cams = classifier.class_maps(features, top[None])[0]  # (h/stride, w/stride, k)
         maps = [normalize(upsample(cams[..., i], (height, width))) for i in range(k)]
-        roi = normalize(COMBINERS[combine](maps))
-    elif method == "energy":
+        importance = normalize(COMBINERS[combine](maps))
+    elif recipe == "energy":
         sizes = [None] if working_size is None else [
             max(classifier.stride, int(round(working_size * f))) for f in (scales or ENERGY_SCALES)]
         energy = np.zeros((height, width), np.float32)
@@ -229,10 +233,10 @@ def semantic_map(image: np.ndarray, model: MapNetwork | str | None = None, *,
             scaled, _ = (features, None) if size == working_size else classifier.predict(
                 _network_input(image, size, classifier.stride))
             energy += normalize(upsample(np.linalg.norm(scaled[0], axis=-1), (height, width)))
-        roi = normalize(refine_edges(energy, image) if edges else energy)
+        importance = normalize(refine_edges(energy, image) if edges else energy)
     classes = [(int(i), classifier.class_name(int(i)), float(probabilities[0, i])) for i in top]
-    return SemanticMap(map=roi, classes=classes, working_shape=network_input.shape[1:3],
-                       model=classifier.name, method=method)
+    return SemanticMap(map=importance, classes=classes, working_shape=network_input.shape[1:3],
+                       model=classifier.name, recipe=recipe)
 
 
 def generate_map(image: np.ndarray, model: MapNetwork | str | None = None, **options) -> np.ndarray:

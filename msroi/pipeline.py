@@ -55,7 +55,7 @@ def compress(
     model: MapNetwork | str | None = None,
     method: str = DEFAULT_METHOD,
     budget: Budget | int | float | str | None = None,
-    map_method: str | None = None,
+    recipe: str | None = None,
     top_k: int = DEFAULT_TOP_K,
     combine: str = "paper",
     working_size: int | None = DEFAULT_WORKING_SIZE,
@@ -70,7 +70,7 @@ def compress(
     ``importance``: a float32 (H, W) map in [0, 1]; computed with ``model`` (default: the
     shipped default map model) when not given. ``budget``: default the size of the standard
     JPEG at quality 50. ``method``: a name from :data:`msroi.jpeg.CODECS` (``codec_options``:
-    its settings) or a codec; ``map_method``,
+    its settings) or a codec; ``recipe`` (the map's),
     ``top_k``, ``combine``, ``working_size``, ``runtime``: see :func:`msroi.maps.semantic_map`.
     Returns the bytes and a report (bytes, bpp, quality, target, top classes, timings).
     """
@@ -89,7 +89,7 @@ def compress(
     report: dict[str, Any] = {}
     if importance is None:
         start = time.perf_counter()
-        made = semantic_map(pixels, model, method=map_method, top_k=top_k, combine=combine,
+        made = semantic_map(pixels, model, recipe=recipe, top_k=top_k, combine=combine,
                             working_size=working_size, runtime=runtime)
         importance = made.map
         report.update(map_model=made.model, top_classes=made.classes,
@@ -119,7 +119,7 @@ def rate_points(settings: "CompressSettings", loaded: LoadedImage,
 
     codec = make_codec(settings.method, settings.codec_options)
     pixels = loaded.pixels
-    importance = semantic_map(pixels, settings.model, **_map_keywords(settings)).map
+    importance = semantic_map(pixels, settings.model, **settings.map_options).map
     keep = settings.keep_metadata
     low, high = codec.quality_range
     decoder = get_decoder(settings.decoder)
@@ -131,11 +131,6 @@ def rate_points(settings: "CompressSettings", loaded: LoadedImage,
             error = float(((decoder.decode(data).astype(np.float64) - pixels) ** 2).sum())
             out.append((RatePoint(q, len(data), error), data))
     return out
-
-
-def _map_keywords(settings: "CompressSettings") -> dict[str, Any]:
-    options = dict(settings.map_options)
-    return {"method": options.pop("map_method", None), **options}
 
 
 def compress_set(images: list[LoadedImage], total_bytes: int, settings: "CompressSettings", *,

@@ -165,6 +165,6 @@ def test_fused_map_with_a_model_without_cue_layers_is_one_line_and_nonzero(tmp_p
     (preset / "config.json").write_text(json.dumps(config))
     args = ["map", photo_file, "-o", str(tmp_path / "m.png"), "--model", str(preset), "-q"]
     assert cli.main(args) == 0  # the default falls back to the energy map
-    assert cli.main(args + ["--map-method", "fused", "--overwrite"]) == 2
+    assert cli.main(args + ["--map-recipe", "fused", "--overwrite"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "names no cue layers" in err[0]

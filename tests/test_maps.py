@@ -46,11 +46,11 @@ def test_map_has_the_exact_image_size_and_range(classifier, shape):
 
 @pytest.mark.parametrize("method,function", [("energy", "_forward"), ("fused", "_cues")])
 def test_new_image_shapes_do_not_retrace(classifier, cat, astronaut, method, function):
-    maps.semantic_map(cat, classifier, method=method)
+    maps.semantic_map(cat, classifier, recipe=method)
     traced = getattr(classifier, function)
     before = traced.experimental_get_tracing_count()
     for image in (astronaut, cat[:100], cat[:, :77], np.zeros((500, 90, 3), np.uint8)):
-        maps.semantic_map(image, classifier, method=method, top_k=int(image.shape[1]) % 5 + 1)
+        maps.semantic_map(image, classifier, recipe=method, top_k=int(image.shape[1]) % 5 + 1)
     assert traced.experimental_get_tracing_count() == before == 1
 
 
@@ -96,11 +96,11 @@ def test_every_map_method_ranks_the_object_first(classifier, method):
     from msroi.metrics import map_auc
 
     scene, mask = _scene(180, 280)
-    importance = maps.generate_map(scene, classifier, method=method)
+    importance = maps.generate_map(scene, classifier, recipe=method)
     assert importance.shape == mask.shape and importance.dtype == np.float32
     assert map_auc(importance, mask) > 0.8
-    with pytest.raises(ValueError, match="unknown map method"):
-        maps.generate_map(scene, classifier, method="saliency")
+    with pytest.raises(ValueError, match="unknown map recipe"):
+        maps.generate_map(scene, classifier, recipe="saliency")
 
 
 def test_refine_edges_follows_the_photo():
@@ -118,13 +118,13 @@ def test_refine_edges_follows_the_photo():
 def test_fused_is_the_default_only_for_models_with_cue_layers(classifier, cat):
     from msroi.nn.classifier import Classifier
 
-    assert maps.semantic_map(cat, classifier).method == "fused"
+    assert maps.semantic_map(cat, classifier).recipe == "fused"
     bare = Classifier(classifier.model, classes=classifier.classes, stride=32, name="bare")
-    assert maps.semantic_map(cat, bare).method == "energy"
+    assert maps.semantic_map(cat, bare).recipe == "energy"
     from msroi.errors import ModelError
 
     with pytest.raises(ModelError, match="names no cue layers"):
-        maps.semantic_map(cat, bare, method="fused")
+        maps.semantic_map(cat, bare, recipe="fused")
 
 
 def test_fused_cues_come_from_the_named_layers(classifier, cat):
@@ -155,9 +155,9 @@ def test_litert_export_matches_keras(classifier, lite_classifier, cat, astronaut
                                        err_msg=name)
         top = [np.argsort(-c["probabilities"][0])[:5].tolist() for c in (keras_cues, lite_cues)]
         assert top[0] == top[1]
-        for method in maps.MAP_METHODS:
-            np.testing.assert_allclose(maps.generate_map(image, lite_classifier, method=method),
-                                       maps.generate_map(image, classifier, method=method),
+        for method in maps.MAP_RECIPES:
+            np.testing.assert_allclose(maps.generate_map(image, lite_classifier, recipe=method),
+                                       maps.generate_map(image, classifier, recipe=method),
                                        atol=1e-3, err_msg=method)
 
 

@@ -154,5 +154,5 @@ def test_shipped_vgg16_msroi_loads_and_maps_the_object():
     assert student.class_name(285) == "Egyptian cat"
     scene, mask = _scene(20, 20)
     made = maps.semantic_map(scene, student)
-    assert made.method == "fused" and made.map.shape == mask.shape
+    assert made.recipe == "fused" and made.map.shape == mask.shape
     assert map_auc(made.map, mask) > 0.9  # measured 0.99

@@ -5,6 +5,7 @@ from PIL import Image
 
 import combine_images
 from msroi.jpeg.conformance import frame_type
+from msroi.jpeg.standard import decode
 from msroi.jpeg.paper import MIXING_MODELS, PaperCodec, mix, quality_ladder, quality_levels
 from msroi.jpeg.paper_reference import literal_mix
 from decoders import assert_standard_jpeg
@@ -118,6 +119,11 @@ def test_paper_codec_is_baseline_with_optimised_huffman(cat):
     codec = PaperCodec()
     importance = np.zeros(cat.shape[:2], np.float32)
     importance[:, cat.shape[1] // 2:] = 1.0
-    data = codec.encode(codec.prepare(cat, importance), 60)
+    with codec.prepare(cat, importance) as state:
+        data = codec.encode(state, 60)
+        plain = PaperCodec(optimize=False).encode(state, 60)
     assert frame_type(data) == "baseline"
     assert_standard_jpeg(data, cat.shape[:2])
+    # the same scan with optimised Huffman tables: smaller, and the same pixels
+    assert len(data) < len(plain)
+    np.testing.assert_array_equal(decode(data), decode(plain))

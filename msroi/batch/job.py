@@ -33,7 +33,7 @@ class CompressSettings:
 
     ``budget``: budget text (``q50``, ``30kB``, ``0.5bpp``); ``codec_options``: settings
     of the codec ``method`` (its :class:`~msroi.jpeg.codec.CodecSettings` fields);
-    ``map_options``: of :func:`msroi.maps.semantic_map` (``map_method``, ``top_k``,
+    ``map_options``: of :func:`msroi.maps.semantic_map` (``recipe``, ``top_k``,
     ``combine``, ``working_size``, ``runtime``); ``importance_png``: a given map (8-bit grey
     image bytes) instead of computing one (single-file runs); ``decoder``: the decoder a
     set budget measures the error after (:mod:`msroi.decode`).

@@ -34,9 +34,9 @@ MIXING_MODELS = (1, 2, 3, 4, 5, 6)
 LOW_LEVEL, HIGH_LEVEL = 1, 9
 
 
-def quality_levels(saliency: np.ndarray, model: int) -> np.ndarray:
+def quality_levels(importance: np.ndarray, model: int) -> np.ndarray:
     """Ladder index 1..9 per pixel, int64 (H, W), from a uint8 map (H, W)."""
-    s = np.asarray(saliency)
+    s = np.asarray(importance)
     if s.ndim != 2:
         raise ValueError(f"expected a single-channel map (H, W), got shape {s.shape}")
     s = s.astype(np.int64)
@@ -78,13 +78,13 @@ def mix(ladder: np.ndarray, levels: np.ndarray) -> np.ndarray:
     return ladder[levels, rows, cols]
 
 
-def mix_image(image: np.ndarray, saliency: np.ndarray, *, model: int = 6,
+def mix_image(image: np.ndarray, importance: np.ndarray, *, model: int = 6,
               encoder: str = "pillow") -> np.ndarray:
     """The paper's mixed image (before the final encode) of RGB uint8 ``image`` (H, W, 3)
     under a uint8 map (H, W) of the same size."""
-    if saliency.shape != image.shape[:2]:
-        raise ValueError(f"map {saliency.shape} and image {image.shape[:2]} differ in size")
-    return mix(quality_ladder(image, encoder=encoder), quality_levels(saliency, model))
+    if importance.shape != image.shape[:2]:
+        raise ValueError(f"map {importance.shape} and image {image.shape[:2]} differ in size")
+    return mix(quality_ladder(image, encoder=encoder), quality_levels(importance, model))
 
 
 def find_best_quality(mixed: np.ndarray, limit: float, *,
