@@ -21,5 +21,5 @@ fi
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[${EXTRAS:-test}]"
+.venv/bin/python -m pip install -q -e ".[${EXTRAS:-all,test}]"
 .venv/bin/python -c "import msroi, wand.image; from msroi.quiet import import_tensorflow; import_tensorflow(); print('msroi', msroi.__version__, 'installed in .venv')"

@@ -27,6 +27,7 @@ _EXPORTS = {
     "read_image": "msroi.io",
     "load_image": "msroi.io",
     "CODECS": "msroi.jpeg",
+    "get_decoder": "msroi.decode",
     "CompressResult": "msroi.jpeg",
     "MsroiError": "msroi.errors",
     "ImageReadError": "msroi.errors",
