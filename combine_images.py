@@ -54,8 +54,8 @@ def make_quality_compression(image_path: str, map_path: str, args) -> bool:
     from msroi.jpeg.standard import encode_pillow
 
     pixels = io.read_image(image_path)
-    saliency = map_to_uint8(map_from_uint8(io.read_grayscale(map_path), pixels.shape[:2]))
-    mixed = mix_image(pixels, saliency, model=args.model,
+    importance = map_to_uint8(map_from_uint8(io.read_grayscale(map_path), pixels.shape[:2]))
+    mixed = mix_image(pixels, importance, mixing_model=args.model,
                       encoder="imagemagick" if args.use_convert else "pillow")
     name = Path(image_path).name
     out = Path(args.output_directory)

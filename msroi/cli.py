@@ -309,7 +309,7 @@ def cmd_evaluate(args) -> int:
             raise MsroiError("--paper-table needs --reference (the authors' per-image log)")
         options = _map_options(args)
         map_maker = lambda image: maps.generate_map(image, args.model, **options)  # noqa: E731
-        ours = paper_table.paper_protocol(files, map_maker=map_maker, model=args.mixing_model,
+        ours = paper_table.paper_protocol(files, map_maker=map_maker, mixing_model=args.mixing_model,
                                           threshold_pct=args.threshold_pct,
                                           quality=args.quality, progress=not args.quiet)
         table = paper_table.side_by_side(ours, paper_table.read_paper_log(args.reference))

@@ -45,7 +45,7 @@ def read_paper_log(path: str | Path) -> pd.DataFrame:
 
 
 def paper_protocol(files: list[Path], *, map_maker: Callable[[np.ndarray], np.ndarray],
-                   model: int = 6, threshold_pct: float = 2.0, quality: int = 50,
+                   mixing_model: int = 6, threshold_pct: float = 2.0, quality: int = 50,
                    progress: bool = True) -> pd.DataFrame:
     """Our run of the paper's protocol: one row per image, same columns as the log."""
     from tqdm import tqdm
@@ -54,9 +54,9 @@ def paper_protocol(files: list[Path], *, map_maker: Callable[[np.ndarray], np.nd
     for path in tqdm(files, unit="img", disable=not progress):
         pixels = read_image(path)
         standard = encode_pillow(pixels, quality)
-        mixed = mix_image(pixels, map_to_uint8(map_maker(pixels)), model=model)
+        mixed = mix_image(pixels, map_to_uint8(map_maker(pixels)), mixing_model=mixing_model)
         q, data, met = find_best_quality(mixed, len(standard) * (1 + threshold_pct / 100))
-        row = {"image": path.name, "model": model, "jpeg_bytes": len(standard),
+        row = {"image": path.name, "model": mixing_model, "jpeg_bytes": len(standard),
                "ours_bytes": len(data), "jpeg_q": quality, "ours_q": q, "budget_met": met}
         for prefix, encoded in (("jpeg", standard), ("ours", data)):
             values = compute_metrics(pixels, decode(encoded), protocol="paper")

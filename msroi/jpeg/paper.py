@@ -78,13 +78,13 @@ def mix(ladder: np.ndarray, levels: np.ndarray) -> np.ndarray:
     return ladder[levels, rows, cols]
 
 
-def mix_image(image: np.ndarray, importance: np.ndarray, *, model: int = 6,
+def mix_image(image: np.ndarray, importance: np.ndarray, *, mixing_model: int = 6,
               encoder: str = "pillow") -> np.ndarray:
     """The paper's mixed image (before the final encode) of RGB uint8 ``image`` (H, W, 3)
     under a uint8 map (H, W) of the same size."""
     if importance.shape != image.shape[:2]:
         raise ValueError(f"map {importance.shape} and image {image.shape[:2]} differ in size")
-    return mix(quality_ladder(image, encoder=encoder), quality_levels(importance, model))
+    return mix(quality_ladder(image, encoder=encoder), quality_levels(importance, mixing_model))
 
 
 def find_best_quality(mixed: np.ndarray, limit: float, *,
@@ -143,7 +143,7 @@ class PaperCodec(Codec):
     def prepare(self, image: np.ndarray, importance: np.ndarray) -> MixedState:
         importance = check_map(importance, image.shape[:2])
         return MixedState(mix_image(image, map_to_uint8(importance),
-                                    model=self.settings.mixing_model,
+                                    mixing_model=self.settings.mixing_model,
                                     encoder=self.settings.ladder_encoder))
 
     def encode(self, state: MixedState, quality: int, *, exif: bytes | None = None,
