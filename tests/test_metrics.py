@@ -145,6 +145,28 @@ def test_map_scores():
     assert np.isnan(metrics.map_auc(np.ones((20, 20)), np.zeros((20, 20), bool)))
 
 
+def test_recall_at_area_on_hand_made_masks():
+    mask = np.zeros((20, 20), bool)
+    mask[5:10, 5:10] = True                                    # 25 object pixels
+    recall = metrics.recall_at_area
+    assert recall(mask.astype(float), mask) == 1.0             # perfect map
+    assert recall(1.0 - mask, mask) == 0.0                     # inverted map
+    assert recall(np.ones((20, 20)), mask) == pytest.approx(25 / 400)  # constant: chance
+    shifted = np.zeros((20, 20))
+    shifted[5:10, 7:12] = 1.0                                  # the object moved 2 columns
+    assert recall(shifted, mask) == pytest.approx(15 / 25)    # overlap 5 x 3
+    blob = np.zeros((20, 20))
+    blob[3:12, 3:12] = 1.0                                     # a 81-pixel blob around it
+    assert recall(blob, mask) == pytest.approx(25 / 81)       # 25 of its 81 tied pixels taken
+    ramp = np.zeros((20, 20))
+    ramp[5:10, 5:10] = np.arange(25).reshape(5, 5) / 25.0      # graded inside, 0 outside
+    ramp[0, :10] = 0.5                                         # 10 bright pixels outside
+    # the top 25: the 10 outside at 0.5 and the 15 inside from 0.40 to 0.96
+    assert recall(ramp + 0.001, mask) == pytest.approx(15 / 25)
+    assert np.isnan(recall(np.ones((20, 20)), np.zeros((20, 20), bool)))
+    assert np.isnan(recall(np.ones((20, 20)), np.ones((20, 20), bool)))
+
+
 def test_ms_ssim_equals_tensorflow(pair):
     # The reference the NumPy implementation transcribes: tf.image.ssim_multiscale (the
     # metric the paper's numbers were made with), on luma and on RGB with odd sizes.

@@ -10,7 +10,7 @@ from msroi.metrics.aggregate import bd_rate, bits_per_pixel, dataset_psnr, pixel
 from msroi.metrics.basic import (luma, multiscale_structural_similarity, peak_signal_noise_ratio,
                                  ssim_map, structural_similarity, studio_luma)
 from msroi.metrics.hvs import psnr_hvs, psnr_hvs_m
-from msroi.metrics.maps import map_auc, mass_inside
+from msroi.metrics.maps import map_auc, mass_inside, recall_at_area
 from msroi.metrics.protocol import METRIC_NAMES, PROTOCOLS, compute_metrics
 from msroi.metrics.region import error_share_inside, region_psnr, region_ssim
 from msroi.metrics.vif import visual_information_fidelity
@@ -18,6 +18,7 @@ from msroi.metrics.vif import visual_information_fidelity
 __all__ = [
     "METRIC_NAMES", "PROTOCOLS", "bd_rate", "bits_per_pixel", "compute_metrics",
     "dataset_psnr", "error_share_inside", "luma", "map_auc", "mass_inside", "multiscale_structural_similarity",
+    "recall_at_area",
     "peak_signal_noise_ratio", "pixel_weighted_mean", "psnr_hvs", "psnr_hvs_m",
     "region_psnr", "region_ssim", "ssim_map", "structural_similarity", "studio_luma",
     "visual_information_fidelity",

@@ -32,3 +32,22 @@ def mass_inside(importance: np.ndarray, mask: np.ndarray) -> float:
     importance, mask = _check(importance, mask)
     total = importance.sum()
     return float(importance[mask].sum() / total) if total > 0 else float("nan")
+
+
+def recall_at_area(importance: np.ndarray, mask: np.ndarray) -> float:
+    """Share of the object pixels inside the map's top A% of pixels, A the mask's own
+    area: what an encoder can protect if it spends on an object-sized region. Equal to the
+    precision of that region. Ties at the threshold count in proportion (the expected
+    value of breaking them at random), so a constant map scores A (chance) and a perfect
+    one 1. nan if the mask is empty or full."""
+    importance, mask = _check(importance, mask)
+    area = int(mask.sum())
+    if area == 0 or area == mask.size:
+        return float("nan")
+    values = importance.ravel()
+    threshold = np.partition(values, values.size - area)[values.size - area]
+    above, tied = values > threshold, values == threshold
+    share_of_ties = (area - int(above.sum())) / int(tied.sum())
+    inside = mask.ravel()
+    return float((np.count_nonzero(above & inside) + share_of_ties * np.count_nonzero(tied & inside))
+                 / area)
