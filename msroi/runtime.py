@@ -21,7 +21,7 @@ from msroi.errors import ModelError
 from msroi.quiet import held_stderr
 
 #: Outputs of an exported map network, in the order the export writes them.
-LITERT_OUTPUTS = ("features", "probabilities", "gradient", "detail")
+LITERT_OUTPUTS = ("features", "probabilities", "gradient", "detail", "detail_features")
 #: File names of a preset's export (see :func:`msroi.nn.export.write_litert`).
 LITERT_MODEL, LITERT_HEAD = "map.tflite", "map_head.npz"
 
@@ -48,7 +48,8 @@ class MapNetwork:
 
     def cues(self, images: np.ndarray, *, top_k: int = 5) -> dict[str, np.ndarray]:
         """The fused map's cues, float32: ``features`` (B, h, w, C), ``energy`` (B, h, w),
-        ``gradient`` (B, h', w'), ``detail`` (B, h'', w''), ``probabilities`` (B, N); see
+        ``gradient`` (B, h', w'), ``detail`` (B, h'', w''), ``detail_features``
+        (B, h'', w'', C''), ``probabilities`` (B, N); see
         :meth:`msroi.nn.classifier.Classifier.cues` for their definitions."""
         raise NotImplementedError
 

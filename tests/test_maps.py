@@ -149,7 +149,7 @@ def test_litert_export_matches_keras(classifier, lite_classifier, cat, astronaut
         network_input = maps._network_input(image, maps.DEFAULT_WORKING_SIZE, classifier.stride)
         keras_cues = classifier.cues(network_input, top_k=5)
         lite_cues = lite_classifier.cues(network_input, top_k=5)
-        for name in ("features", "energy", "gradient", "detail", "probabilities"):
+        for name in ("features", "energy", "gradient", "detail", "detail_features", "probabilities"):
             scale = float(np.abs(keras_cues[name]).max())
             np.testing.assert_allclose(lite_cues[name], keras_cues[name], atol=1e-3 * scale,
                                        err_msg=name)

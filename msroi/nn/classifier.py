@@ -67,8 +67,8 @@ class Classifier(MapNetwork):
         (B, h, w), their L2 norm over channels; ``gradient`` (B, h', w'), sum over channels
         of |activation x d evidence / d activation| at the ``gradient`` layer, where the
         evidence is the top-k classes' logits weighted by their probabilities; ``detail``
-        (B, h'', w''), the L2 norm over channels at the ``detail`` layer; ``probabilities``
-        (B, N).
+        (B, h'', w''), the L2 norm over channels at the ``detail`` layer, and
+        ``detail_features`` (B, h'', w'', C''), that layer itself; ``probabilities`` (B, N).
         """
         if not self.cue_layers:
             raise ModelError(f"model '{self.name}' names no cue layers (map.cue_layers in its "
@@ -103,6 +103,7 @@ class Classifier(MapNetwork):
             return {"features": features, "energy": tf.norm(features, axis=-1),
                     "gradient": tf.reduce_sum(tf.abs(activation * grads), axis=-1),
                     "detail": tf.norm(tf.cast(out["detail"], tf.float32), axis=-1),
+                    "detail_features": tf.cast(out["detail"], tf.float32),
                     "probabilities": probabilities}
 
         return tf.function(run, input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32),
