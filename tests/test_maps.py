@@ -199,3 +199,58 @@ def test_litert_export_reproduces_the_shipped_file(tmp_path):
     image = np.random.default_rng(1).random((1, 96, 128, 3)).astype(np.float32)
     for name, value in shipped.cues(image).items():
         np.testing.assert_allclose(fresh.cues(image)[name], value, atol=1e-5, err_msg=name)
+
+
+def _grass_scene(y0: int, x0: int):
+    """The cat (120x180) on a grass texture (skimage.data.grass, tinted), 360x540: one clear
+    object on a busy natural background. Returns the scene and the object's mask."""
+    grass = skimage.data.grass().astype(np.float64)
+    canvas = np.stack([grass * 0.6 + 40, grass * 0.8 + 30, grass * 0.5 + 20], -1).clip(0, 255)
+    canvas = np.array(Image.fromarray(canvas.astype(np.uint8)).resize((540, 360)))
+    canvas[y0:y0 + 120, x0:x0 + 180] = np.asarray(Image.fromarray(skimage.data.chelsea()).resize((180, 120)))
+    mask = np.zeros(canvas.shape[:2], bool)
+    mask[y0:y0 + 120, x0:x0 + 180] = True
+    return canvas, mask
+
+
+@pytest.mark.parametrize("y0,x0", [(200, 300), (120, 180)])
+def test_border_contrast_recalls_the_object_better_than_the_old_default(lite_classifier, y0, x0):
+    from msroi.metrics import recall_at_area
+
+    scene, mask = _grass_scene(y0, x0)
+    made = maps.semantic_map(scene, lite_classifier)
+    assert made.map.shape == scene.shape[:2] and made.map.dtype == np.float32
+    assert made.map.min() == 0.0 and made.map.max() == 1.0
+    cues = lite_classifier.cues(maps._network_input(scene, maps.DEFAULT_WORKING_SIZE, 32))
+    before = maps.fuse_cues(cues, scene, border=False)  # the default recipe until this change
+    np.testing.assert_allclose(made.map, maps.fuse_cues(cues, scene), atol=1e-6)
+    # measured 0.845 -> 0.962 and 0.917 -> 0.933
+    assert recall_at_area(made.map, mask) > recall_at_area(before, mask) + 0.01
+
+
+def test_border_contrast_of_hand_made_features():
+    features = np.zeros((6, 8, 4))
+    features[..., 0] = 1.0                      # the frame: all alike
+    features[2:4, 3:5] = [0.0, 1.0, 0.0, 0.0]   # an object unlike anything on the border
+    contrast = maps.border_contrast(features)
+    assert contrast.shape == (6, 8) and contrast.dtype == np.float32
+    np.testing.assert_allclose(contrast[2:4, 3:5], 1.0, atol=1e-5)  # orthogonal to the border
+    np.testing.assert_allclose(contrast[0], 0.0, atol=1e-5)         # the border itself
+
+
+def test_no_map_code_imports_the_judge():
+    """The judge scores maps; nothing that makes them (or files) may import it."""
+    import re
+    from pathlib import Path
+
+    import msroi
+
+    root = Path(msroi.__file__).parent
+    map_code = [root / "maps.py", root / "runtime.py", root / "zoo.py", root / "importance.py",
+                *(root / "nn").glob("*.py"), *(root / "jpeg").glob("*.py"), root / "pipeline.py"]
+    imports_judge = re.compile(r"^\s*(from\s+msroi\.judge\s+import|import\s+msroi\.judge"
+                               r"|from\s+msroi\s+import\s+[^\n]*\bjudge\b)", re.MULTILINE)
+    for path in map_code:
+        assert not imports_judge.search(path.read_text()), path
+    assert imports_judge.search("    from msroi.judge import Judge")  # the pattern bites
+    assert imports_judge.search("from msroi import io, judge")
