@@ -26,7 +26,7 @@ from msroi.jpeg.paper import MIXING_MODELS, PaperCodec
 from msroi.jpeg.registry import CODECS
 from msroi.jpeg.standard import encode_pillow
 from msroi.metrics import (METRIC_NAMES, bd_rate, compute_metrics, error_share_inside,
-                           map_auc, mass_inside, region_psnr, region_ssim)
+                           map_auc, mass_inside, recall_at_area, region_psnr, region_ssim)
 from msroi.metrics.basic import psnr_from_mse, squared_error
 from msroi.rate import Budget, compress_to_budget
 
@@ -134,6 +134,7 @@ def evaluate_file(settings: EvaluateSettings, path: Path) -> dict[str, list[dict
         maps = {"msroi": importance, **{n: f(pixels) for n, f in MAP_BASELINES.items()}}
         for name, m in maps.items():
             score_rows.append({"image": path.name, "map": name, "auc": map_auc(m, mask),
+                               "recall_at_area": recall_at_area(m, mask),
                                "mass_inside": mass_inside(m, mask), "mask_share": mask.mean()})
     standard = encode_pillow(pixels, settings.reference_quality)
     budget = Budget(max_bytes=len(standard))
@@ -316,7 +317,7 @@ def format_report(evaluation: Evaluation) -> str:
     summary = evaluation.summary[[c for c in columns if c in evaluation.summary]]
     lines.append(summary.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     if not evaluation.map_scores.empty:
-        scores = evaluation.map_scores.groupby("map")[["auc", "mass_inside"]].mean()
+        scores = evaluation.map_scores.groupby("map")[["auc", "recall_at_area", "mass_inside"]].mean()
         lines += ["", f"Maps against the judge ({evaluation.map_scores.image.nunique()} images with objects)",
                   scores.to_string(float_format=lambda v: f"{v:.3f}")]
     if not evaluation.bd_rates.empty:

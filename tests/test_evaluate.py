@@ -75,6 +75,8 @@ def test_evaluate_oracle_rows_use_the_judge_masks(three_images, tmp_path, monkey
                      "--methods", "rdq", "--peers", "mozjpeg", "--no-seeds", "--no-curves",
                      "--oracle"]) == 0
     per_image = pd.read_csv(out / "per_image.csv")
+    scores = pd.read_csv(out / "map_scores.csv")  # every map table has recall beside AUC
+    assert scores.recall_at_area.between(0, 1).all() and scores.auc.notna().all()
     with_objects = per_image[per_image.method == "jpeg"].dropna(subset=["region_psnr"]).image
     oracle = per_image[per_image.method == "msroi-rdq-objects+oracle"]
     assert set(oracle.image) == set(with_objects) and len(oracle) > 0
