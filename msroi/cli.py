@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -328,7 +329,7 @@ def cmd_evaluate(args) -> int:
         reference_quality=args.quality, protocol=args.protocol, methods=tuple(args.methods),
         peers=tuple(args.peers), seeds=() if args.no_seeds else evaluate.MIXING_MODELS,
         curve_qualities=() if args.no_curves else tuple(args.curve_qualities or evaluate.CURVE_QUALITIES),
-        oracle=args.oracle, variants_on_curves=args.variant_curves, decoder=args.decoder)
+        oracle=args.oracle, variants_on_curves=args.variant_curves, decoders=tuple(args.decoder))
     executor = batch.make_executor(min(args.jobs, len(files)), args.dask)
     try:
         evaluation = evaluate.evaluate(files, settings, executor=executor, progress=not args.quiet)
@@ -386,6 +387,61 @@ def cmd_train(args) -> int:
     result = train(config, verbose=0 if args.quiet else 2)
     print(f"trained {result.train_images} images ({result.skipped_files} unreadable skipped); "
           f"preset written to {result.preset}")
+    return 0
+
+
+def cmd_train_postfilter(args) -> int:
+    from msroi.quiet import import_tensorflow
+
+    import_tensorflow()
+    from msroi.training.postfilter import PostFilterConfig, train_postfilter
+
+    overrides = {k: v for k, v in vars(args).items()
+                 if k in PostFilterConfig.__dataclass_fields__ and v not in (None, [])}
+    if args.config:
+        config = PostFilterConfig.from_json(args.config, **overrides)  # flags given win
+    elif not args.data:
+        raise MsroiError("msroi train-postfilter needs DATA folders or --config")
+    else:
+        config = PostFilterConfig(**overrides)
+    preset = train_postfilter(config, verbose=0 if args.quiet else 2)
+    metrics = json.loads((preset / "metadata.json").read_text())["metrics"]
+    print(f"validation PSNR {metrics['validation_psnr_plain']:.2f} -> "
+          f"{metrics['validation_psnr_filtered']:.2f} dB; preset written to {preset}")
+    return 0
+
+
+def cmd_clic(args) -> int:
+    import dataclasses
+
+    from msroi import batch, clic, io
+
+    files = io.find_images(args.input)
+    if not files:
+        raise MsroiError(f"{args.input}: no image files found")
+    images = [io.load_image(f) for f in files]
+    settings = dataclasses.replace(_compress_settings(args), decoder=args.decoder,
+                                   keep_metadata=False)
+    executor = batch.make_executor(min(args.jobs, len(images)), args.dask)
+    try:
+        submission = clic.pack(images, args.track, settings, executor=executor,
+                               progress=not args.quiet)
+    finally:
+        executor.close()
+    report = Path(args.output) / "report.csv"
+    if not args.overwrite and report.exists():
+        raise MsroiError(f"{report}: exists; pass --overwrite to replace it")
+    written = clic.write_submission(submission, files, args.output, decoder=args.decoder,
+                                    replace_files=args.overwrite)
+    header = "image,bytes,quality,bpp,ms_ssim\n"
+    lines = [f"{f.name},{r['bytes']},{r['quality']},{r['bpp']:.5f},{r['ms_ssim']:.5f}\n"
+             for f, r in zip(files, submission.rows)]
+    io.write_bytes_atomic(report, (header + "".join(lines)).encode())
+    numbers = submission.summary
+    print(f"{args.track}: {numbers['images']} images, {numbers['total_bytes']} bytes "
+          f"(limit {numbers['limit_bytes']}), {numbers['bpp']:.4f} bpp, PSNR {numbers['psnr']:.2f} dB, "
+          f"MS-SSIM {numbers['ms_ssim']:.4f} after the {numbers['decoder']} decoder; "
+          f"wrote {len(written) - 1} files, decode.py and report.csv to {args.output}")
     return 0
 
 
@@ -470,8 +526,9 @@ def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--peers", nargs="*", choices=peer_codecs(),
                    default=["libjpeg-turbo-opt", "mozjpeg", "jpegli"],
                    help="map-blind codecs held to the same budget")
-    p.add_argument("--decoder", choices=list(DECODERS), default="standard",
-                   help="what turns every file back into pixels before measuring (default standard)")
+    p.add_argument("--decoder", nargs="+", choices=list(DECODERS), default=["standard"],
+                   help="what turns every file back into pixels before measuring (default "
+                        "standard); further decoders add rows <method>+<decoder>")
     p.add_argument("--no-seeds", action="store_true", help="skip the paper's mixing models 1..6")
     p.add_argument("--no-curves", action="store_true", help="skip rate-quality curves and BD-rates")
     p.add_argument("--curve-qualities", nargs="+", type=int_in_range(1, 100), metavar="Q",
@@ -544,6 +601,46 @@ def _train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true")
 
 
+def _train_postfilter_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", nargs="*", help="folders of photos (never the benchmark sets)")
+    p.add_argument("--config", help="JSON file of options; flags override it")
+    p.add_argument("--out", help="run folder: patches, checkpoints, log.csv, backup for resume, preset/")
+    p.add_argument("--name", help="preset name (default postfilter_small)")
+    p.add_argument("--epochs", type=int_in_range(1))
+    p.add_argument("--batch-size", dest="batch_size", type=int_in_range(1))
+    p.add_argument("--lr", dest="learning_rate", type=float)
+    p.add_argument("--max-photos", dest="max_photos", type=int_in_range(0))
+    p.add_argument("--crops-per-file", dest="crops_per_file", type=int_in_range(1))
+    p.add_argument("--strategy", choices=("auto", "mirrored", "multiworker", "default"))
+    p.add_argument("--seed", type=int)
+    p.add_argument("-q", "--quiet", action="store_true")
+
+
+def _clic_arguments(p: argparse.ArgumentParser) -> None:
+    from msroi.clic import TRACKS
+    from msroi.jpeg.registry import CODECS, DECODERS
+    from msroi.pipeline import DEFAULT_METHOD
+
+    p.add_argument("action", choices=("pack",), help="pack: make a submission folder")
+    p.add_argument("input", help="folder of images")
+    p.add_argument("-o", "--output", required=True, help="submission folder (JPEGs, decode.py, report.csv)")
+    p.add_argument("--track", choices=TRACKS, default="lowrate", help=(
+        "lowrate: the set within 0.15 bpp; transparent: the fewest bytes with PSNR >= 40 dB "
+        "and MS-SSIM >= 0.993 (default lowrate)"))
+    p.add_argument("--decoder", choices=list(DECODERS), default="postfilter",
+                   help="the decoder the submission's decode.py runs and the allocation measures after (default postfilter)")
+    p.add_argument("--method", choices=list(CODECS), default=DEFAULT_METHOD)
+    _add_codec_options(p)
+    p.add_argument("--overwrite", action="store_true", help="replace existing files in the output folder")
+    _add_executor_options(p, "images")
+    p.add_argument("-q", "--quiet", action="store_true")
+    from msroi.batch.job import DEFAULT_BATCH_MAX_PIXELS
+
+    p.set_defaults(budget="q50", map=None, strip_metadata=True, model=None,
+                   max_pixels=DEFAULT_BATCH_MAX_PIXELS)
+    _add_map_options(p)
+
+
 #: name -> (help, arguments, run). Only the command being run builds its arguments, so
 #: ``msroi --help`` imports no codec and no network.
 COMMANDS = {
@@ -553,6 +650,10 @@ COMMANDS = {
     "evaluate": ("benchmark against the standard JPEG and peers at equal bytes",
                  _evaluate_arguments, cmd_evaluate),
     "train": ("train VGG16-MSROI on class-labelled photos or distil it", _train_arguments, cmd_train),
+    "train-postfilter": ("train the learned post-filter decoder on photos",
+                         _train_postfilter_arguments, cmd_train_postfilter),
+    "clic": ("CLIC-style submissions: msroi clic pack DIR --track lowrate|transparent -o OUT",
+             _clic_arguments, cmd_clic),
     "models": ("list the model presets", lambda p: None, cmd_models),
 }
 

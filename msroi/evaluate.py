@@ -10,6 +10,7 @@ BD-rates. Nothing here makes maps or files differently from what users get.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,8 +63,10 @@ class EvaluateSettings:
     mixing models; ``oracle``: every msroi method also runs with the judge's object mask
     as its map (rows ``<method>+oracle``), to tell a short map from a short quantiser
     (analysis only, maps are never made from the judge); ``variants_on_curves``: the named
-    variants (e.g. ``msroi-rdq-objects``) get rate-quality curves too; ``decoder``: what
-    turns every file back into pixels before it is measured (:mod:`msroi.decode`).
+    variants (e.g. ``msroi-rdq-objects``) get rate-quality curves too; ``decoders``: what
+    turns every file back into pixels before it is measured (:mod:`msroi.decode`): rows of
+    the first keep the method's name, every further decoder adds rows ``<method>+<decoder>``
+    for the same files (so "msroi-rdq+postfilter" sits beside "mozjpeg" at equal bytes).
     """
 
     model: str | None = None
@@ -77,7 +80,7 @@ class EvaluateSettings:
     curve_qualities: tuple[int, ...] = CURVE_QUALITIES
     oracle: bool = False
     variants_on_curves: bool = False
-    decoder: str = "standard"
+    decoders: tuple[str, ...] = ("standard",)
 
 
 @dataclass
@@ -105,21 +108,33 @@ def _measure(pixels, mask, decoded, num_bytes: int, protocol: str, metric_names)
     return row
 
 
+@functools.lru_cache(maxsize=None)
+def _decoder(name: str):
+    """Decoders by name, loaded once per process (a post-filter holds a network)."""
+    from msroi.decode import get_decoder
+
+    return get_decoder(name)
+
+
 def evaluate_file(settings: EvaluateSettings, path: Path) -> dict[str, list[dict]]:
     """The benchmark's rows for one image: ``per_image`` (every contender at the budget),
     ``curves`` (rate-quality points) and ``map_scores`` (maps against the judge). A pure,
     picklable job: any executor runs it; networks load once per process."""
-    from msroi.decode import get_decoder
     from msroi.judge import shared_judge
     from msroi.maps import generate_map
 
-    decoder = get_decoder(settings.decoder)
+    decoders = [_decoder(name) for name in settings.decoders]
     pixels = read_image(path)
     mask = shared_judge().mask(pixels) if settings.judge else None
 
-    def measure(data: bytes, metric_names) -> dict:
+    def measure(data: bytes, metric_names, decoder=decoders[0]) -> dict:
         return _measure(pixels, mask, decoder.decode(data), len(data), settings.protocol,
                         metric_names)
+
+    def decoded_rows(row: dict, data: bytes) -> list[dict]:
+        """The row under the first decoder, and one per further decoder."""
+        return [{**row, "method": row["method"] + ("" if i == 0 else f"+{decoder.name}"),
+                 **measure(data, METRIC_NAMES, decoder)} for i, decoder in enumerate(decoders)]
 
     at_budget = contenders(settings.methods, settings.peers, settings.seeds)
     defaults = {f"msroi-{m}" for m in settings.methods}  # variants stay off the curves unless asked (time)
@@ -140,14 +155,14 @@ def evaluate_file(settings: EvaluateSettings, path: Path) -> dict[str, list[dict
     budget = Budget(max_bytes=len(standard))
     base = {"image": path.name, "pixels": pixels.shape[0] * pixels.shape[1],
             "mask_share": float(mask.mean()) if mask is not None else np.nan}
-    rows.append({**base, "method": STANDARD, "quality": settings.reference_quality,
-                 "seconds": 0.0, **measure(standard, METRIC_NAMES)})
+    rows += decoded_rows({**base, "method": STANDARD, "quality": settings.reference_quality,
+                          "seconds": 0.0}, standard)
     for name, codec in at_budget.items():
         start = time.perf_counter()
         result = compress_to_budget(codec, pixels, importance, budget, label=str(path))
         seconds = time.perf_counter() - start + (seconds_map if codec.uses_map else 0)
-        rows.append({**base, "method": name, "quality": result.report["quality"],
-                     "seconds": seconds, **measure(result.data, METRIC_NAMES)})
+        rows += decoded_rows({**base, "method": name, "quality": result.report["quality"],
+                              "seconds": seconds}, result.data)
         if settings.oracle and name.startswith("msroi") and mask is not None and mask.any():
             result = compress_to_budget(codec, pixels, mask.astype(np.float32), budget,
                                         label=str(path))

@@ -109,9 +109,13 @@ def export_litert(classifier: Classifier) -> bytes:
             outputs = clone.model(images, training=False)
             return (tf.cast(outputs["features"], tf.float32),
                     tf.nn.softmax(tf.cast(outputs["logits"], tf.float32)))
-    function = tf.function(run, input_signature=spec).get_concrete_function()
-    # Weights become constants before conversion: the converter does not freeze variables
-    # read inside custom gradients (it kept them as uninitialised resources).
+    return convert(tf.function(run, input_signature=spec).get_concrete_function())
+
+
+def convert(function) -> bytes:
+    """A concrete TensorFlow function as a LiteRT flatbuffer of builtin ops, its variables
+    frozen into constants first (left as variables, the converter kept Keras 3 weights as
+    uninitialised resources: the model ran and returned NaN)."""
     frozen = convert_variables_to_constants_v2(function)
     converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen])
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]

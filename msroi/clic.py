@@ -1,0 +1,162 @@
+"""CLIC-style submissions: a folder of images -> standard JPEGs under a track's rule, a
+decoder program, and the set's numbers as CLIC computes them.
+
+Tracks: ``lowrate`` (all files together at most 0.15 bits per pixel of the set, bytes
+allocated where they lower the set's squared error after the decoder most: equal slope)
+and ``transparent`` (the smallest total bytes whose decoded set reaches PSNR >= 40 dB and
+MS-SSIM >= 0.993: the equal-slope allocation searched over the total). Every image is
+encoded once per quality as :func:`msroi.pipeline.rate_points` jobs on the one executor;
+the error is measured after the chosen decoder (the post-filter by default), so the
+allocation knows what the decoder will show. ``msroi clic pack DIR --track lowrate -o OUT``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from msroi.errors import BudgetError, MsroiError
+
+TRACKS = ("lowrate", "transparent")
+LOWRATE_BPP = 0.15
+TRANSPARENT_PSNR, TRANSPARENT_MS_SSIM = 40.0, 0.993
+#: Qualities tried per image, per track.
+TRACK_QUALITIES = {"lowrate": (5, 6, 7, 8, 9, 10, 11, 12, 14, 16, 18, 20, 23, 26, 30, 35, 40),
+                   "transparent": tuple(range(60, 99, 2))}
+
+DECODER_PROGRAM = '''"""CLIC decoder: run with no arguments in this folder; every .jpg becomes a .png of the
+same size, decoded by msroi's {decoder} decoder (pip install msroi)."""
+from pathlib import Path
+
+from msroi.decode import get_decoder
+from msroi.io import encode_png
+
+decoder = get_decoder("{decoder}")
+for path in sorted(Path(".").glob("*.jpg")):
+    path.with_suffix(".png").write_bytes(encode_png(decoder.decode(path.read_bytes())))
+'''
+
+
+@dataclass
+class Submission:
+    """The chosen files (in the order of the images), what they decode to and the set's
+    numbers: ``summary`` (images, total bytes, limit, bpp, psnr, ms_ssim) and ``rows``."""
+
+    files: list[bytes]
+    decoded: list[np.ndarray]
+    summary: dict
+    rows: list[dict] = field(default_factory=list)
+
+
+def set_numbers(originals: list[np.ndarray], decoded: list[np.ndarray], sizes: list[int]) -> dict:
+    """CLIC's aggregates: bits per pixel of the set, PSNR of one MSE over all RGB samples,
+    MS-SSIM averaged with pixel weights (images under 161 pixels a side do not count)."""
+    from msroi.metrics import (bits_per_pixel, dataset_psnr, multiscale_structural_similarity,
+                               pixel_weighted_mean)
+
+    pixels = [o.shape[0] * o.shape[1] for o in originals]
+    scores = [multiscale_structural_similarity(o, d) if min(o.shape[:2]) >= 161 else float("nan")
+              for o, d in zip(originals, decoded)]
+    return {"images": len(originals), "total_bytes": int(sum(sizes)),
+            "bpp": bits_per_pixel(sum(sizes), sum(pixels)),
+            "psnr": dataset_psnr(list(zip(originals, decoded))),
+            "ms_ssim": pixel_weighted_mean(scores, pixels), "ms_ssim_per_image": scores}
+
+
+def pack(images: list, track: str, settings, *, executor=None, progress: bool = True) -> Submission:
+    """The submission of ``images`` (:class:`msroi.io.LoadedImage`) for ``track`` with the
+    codec, map and decoder of ``settings`` (:class:`msroi.batch.CompressSettings`)."""
+    from tqdm import tqdm
+
+    from msroi.batch.executor import InlineExecutor, run_unordered
+    from msroi.decode import get_decoder
+    from msroi.pipeline import rate_points
+    from msroi.rate import allocate
+
+    if track not in TRACKS:
+        raise ValueError(f"unknown track '{track}' (choose from {', '.join(TRACKS)})")
+    originals = [loaded.pixels for loaded in images]
+    executor = executor or InlineExecutor()
+    candidates: dict[int, list] = {}
+    jobs = ((i, (settings, loaded, TRACK_QUALITIES[track])) for i, loaded in enumerate(images))
+    with tqdm(total=len(images), unit="img", desc="rate points", disable=not progress) as bar:
+        for index, points, error in run_unordered(executor, rate_points, jobs):
+            if error is not None:
+                raise error
+            candidates[index] = points
+            bar.update()
+    options = [candidates[i] for i in range(len(images))]
+    decoder = get_decoder(settings.decoder)
+    decoded_cache: dict[tuple[int, int], np.ndarray] = {}
+
+    def choose(total: int) -> tuple[list[int], list[np.ndarray]]:
+        chosen = allocate([[p for p, _ in o] for o in options], total)
+        decoded = []
+        for n, k in enumerate(chosen):
+            if (n, k) not in decoded_cache:
+                decoded_cache[(n, k)] = decoder.decode(options[n][k][1])
+            decoded.append(decoded_cache[(n, k)])
+        return chosen, decoded
+
+    pixels = sum(o.shape[0] * o.shape[1] for o in originals)
+    if track == "lowrate":
+        limit = int(LOWRATE_BPP * pixels / 8)
+        chosen, decoded = choose(limit)
+    else:
+        low = sum(min(p.num_bytes for p, _ in o) for o in options)
+        high = sum(max(p.num_bytes for p, _ in o) for o in options)
+
+        def meets(total: int):
+            chosen, decoded = choose(total)
+            numbers = set_numbers(originals, decoded, [options[n][k][0].num_bytes
+                                                       for n, k in enumerate(chosen)])
+            ok = numbers["psnr"] >= TRANSPARENT_PSNR and numbers["ms_ssim"] >= TRANSPARENT_MS_SSIM
+            return ok, chosen, decoded
+
+        ok, chosen, decoded = meets(high)
+        if not ok:
+            raise BudgetError(f"even the largest files tried (quality {TRACK_QUALITIES[track][-1]}) "
+                              f"miss PSNR {TRANSPARENT_PSNR} dB / MS-SSIM {TRANSPARENT_MS_SSIM}")
+        while high - low > max(64, high // 2000):  # the smallest total that still meets both
+            middle = (low + high) // 2
+            ok_middle, chosen_middle, decoded_middle = meets(middle)
+            if ok_middle:
+                high, chosen, decoded = middle, chosen_middle, decoded_middle
+            else:
+                low = middle
+        limit = high
+    files = [options[n][k][1] for n, k in enumerate(chosen)]
+    summary = set_numbers(originals, decoded, [len(f) for f in files])
+    rows = [{"bytes": len(f), "quality": options[n][k][0].quality,
+             "bpp": 8.0 * len(f) / (o.shape[0] * o.shape[1]), "ms_ssim": score}
+            for n, (k, f, o, score) in enumerate(zip(chosen, files, originals,
+                                                     summary.pop("ms_ssim_per_image")))]
+    summary.update(limit_bytes=limit, track=track, decoder=decoder.name)
+    return Submission(files, decoded, summary, rows)
+
+
+def write_submission(submission: Submission, inputs: list[Path], out: str | Path, *,
+                     decoder: str, replace_files: bool = False) -> list[Path]:
+    """The files (``<input stem>.jpg``) and ``decode.py`` into ``out``, written atomically;
+    nothing is written if a target is an input, or exists and ``replace_files`` is False.
+    Returns the paths written."""
+    import os
+
+    from msroi.io import write_bytes_atomic
+
+    out = Path(out)
+    targets = [out / f"{path.stem}.jpg" for path in inputs] + [out / "decode.py"]
+    if len({t.name.casefold() for t in targets}) < len(targets):
+        raise MsroiError(f"{out}: two images would get the same file name")
+    sources = {p.resolve() for p in inputs}
+    for target in targets:
+        if target.exists() and target.resolve() in sources:
+            raise MsroiError(f"{target}: would overwrite an input; choose another output folder")
+        if os.path.lexists(target) and not replace_files:
+            raise MsroiError(f"{target}: exists; pass --overwrite to replace it")
+    for target, data in zip(targets, submission.files + [DECODER_PROGRAM.format(decoder=decoder).encode()]):
+        write_bytes_atomic(target, data, replace=replace_files)
+    return targets
+
