@@ -21,7 +21,7 @@ def test_clic_submission_fits_the_set_budget_and_decodes(tmp_path, capsys):
     jpegs = sorted(out.glob("*.jpg"))
     assert [p.name for p in jpegs] == ["astronaut.jpg", "coffee.jpg"]
     assert sum(p.stat().st_size for p in jpegs) * 8 <= 0.4 * 2 * 240 * 180
-    assert "psnr" in capsys.readouterr().out
+    assert "PSNR" in capsys.readouterr().out
     # The decoder runs with no arguments in the folder and writes one PNG per image.
     subprocess.run([sys.executable, "decode.py"], cwd=out, check=True)
     for jpeg in jpegs:

@@ -7,11 +7,12 @@ jpegli lives in its own module (:mod:`msroi.jpeg.jpegli`), the pattern for a new
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
-from msroi.jpeg.codec import Codec, ImageState
+from msroi.jpeg.codec import Codec, CodecSettings, ImageState, option
 from msroi.jpeg.standard import encode_mozjpeg, encode_pillow
 
 
@@ -55,10 +56,22 @@ class LibjpegTurboOptimisedCodec(StandardCodec):
         return encode_pillow(image, quality, optimize=True)
 
 
+@dataclass(frozen=True)
+class MozjpegSettings(CodecSettings):
+    """``subsampling``: 4:2:0 (mozjpeg's default) or 4:4:4."""
+
+    subsampling: str = option("4:2:0", "chroma subsampling (default 4:2:0)",
+                              choices=("4:2:0", "4:4:4"))
+
+
 class MozjpegCodec(StandardCodec):
     name = "mozjpeg"
     description = "mozjpeg 4.0.3: trellis quantisation, progressive, 4:2:0 (map ignored)"
     encoder = "mozjpeg 4.0.3 (jpeglib), trellis, progressive"
+    Settings = MozjpegSettings
 
     def encode_pixels(self, image: np.ndarray, quality: int) -> bytes:
-        return encode_mozjpeg(image, quality)
+        return encode_mozjpeg(image, quality, subsampling=self.settings.subsampling)
+
+    def options(self) -> dict:
+        return {"encoder": self.encoder, **self.settings.report()}

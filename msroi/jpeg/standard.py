@@ -66,9 +66,9 @@ def libjpeg_version(version: str):
         yield
 
 
-def encode_mozjpeg(image: np.ndarray, quality: int) -> bytes:
+def encode_mozjpeg(image: np.ndarray, quality: int, *, subsampling: str = "4:2:0") -> bytes:
     """mozjpeg 4.0.3 (jpeglib's bundled build) from pixels: trellis quantisation,
-    progressive scans, 4:2:0; the strongest standard-JPEG peer measured here."""
+    progressive scans, 4:2:0 (or 4:4:4); the strongest standard-JPEG peer measured here."""
     import os
     import tempfile
 
@@ -78,7 +78,12 @@ def encode_mozjpeg(image: np.ndarray, quality: int) -> bytes:
     os.close(fd)
     try:
         with libjpeg_version("mozjpeg403"):
-            jpeglib.from_spatial(np.ascontiguousarray(image)).write_spatial(path, qt=int(quality))
+            spatial = jpeglib.from_spatial(np.ascontiguousarray(image))
+            if subsampling == "4:4:4":
+                spatial.samp_factor = np.ones((3, 2), np.int32)
+            elif subsampling != "4:2:0":
+                raise ValueError(f"subsampling must be 4:2:0 or 4:4:4, got {subsampling!r}")
+            spatial.write_spatial(path, qt=int(quality))
         with open(path, "rb") as f:
             return f.read()
     finally:
