@@ -422,13 +422,7 @@ def cmd_clic(args) -> int:
     images = [io.load_image(f) for f in files]
     settings = dataclasses.replace(_compress_settings(args), decoder=args.decoder,
                                    keep_metadata=False)
-    from msroi.jpeg.registry import CODECS
 
-    fields = {f.name for f in CODECS[args.method].Settings.command_line_fields()}
-    if args.track == "transparent" and "subsampling" in fields and args.codec_subsampling is None:
-        # 40 dB of RGB PSNR is out of reach with halved chroma on many photos
-        settings = dataclasses.replace(settings, codec_options={**settings.codec_options,
-                                                                "subsampling": "4:4:4"})
     executor = batch.make_executor(min(args.jobs, len(images)), args.dask)
     try:
         submission = clic.pack(images, args.track, settings, executor=executor,
