@@ -9,8 +9,8 @@ JPEG, the CLIC tracks with and without it, and decoding speed.
 2. Kodak low-rate track (0.15 bpp for the set): the files the harness packs for the plain
    decode, decoded plainly and with the post-filter (the same bytes), and the files it packs
    when it allocates by the post-filtered error.
-3. Transparent track (PSNR >= 40 dB, MS-SSIM >= 0.993): total bytes of msroi (rdq +
-   post-filter) against mozjpeg (plain decode).
+3. Transparent track (PSNR >= 40 dB, MS-SSIM >= 0.993): total bytes of msroi (rdq, plain
+   and post-filtered) against mozjpeg (plain decode), 4:2:0 and 4:4:4.
 4. Decode seconds per megapixel (Kodak, and a 2K image) and the peak memory of
    ``msroi decode --decoder postfilter`` on the 2K image.
 
@@ -41,21 +41,33 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--live1", required=True)
     parser.add_argument("--kodak", required=True)
-    parser.add_argument("--decoders", nargs="+", default=["postfilter"])
+    parser.add_argument("--decoders", nargs="+", default=["postfilter", "laplacian"])
+    parser.add_argument("--parts", nargs="+", choices=("live1", "kodak", "speed"),
+                        default=["live1", "kodak", "speed"])
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "decoding")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     args = parser.parse_args(argv)
 
-    import pandas as pd
-
-    from msroi import batch, clic, io
-    from msroi.batch import CompressSettings
     from msroi.decode import get_decoder
-    from msroi.jpeg.standard import decode, encode_pillow
-    from msroi.metrics import peak_signal_noise_ratio
 
     args.out.mkdir(parents=True, exist_ok=True)
     decoders = {name: get_decoder(name) for name in args.decoders}
+
+    if "live1" in args.parts:
+        live1_table(args, decoders)
+    if "kodak" in args.parts:
+        kodak_tracks(args, decoders)
+    if "speed" in args.parts:
+        decode_speed(args, decoders)
+    return 0
+
+
+def live1_table(args, decoders) -> None:
+    import pandas as pd
+
+    from msroi import io
+    from msroi.jpeg.standard import decode, encode_pillow
+    from msroi.metrics import peak_signal_noise_ratio
 
     rows = []
     for path in io.find_images(args.live1):
@@ -82,17 +94,32 @@ def main(argv=None) -> int:
     print(table.to_string(float_format=lambda v: f"{v:.3f}"))
     table.to_csv(args.out / "live1_summary.csv")
 
+
+def kodak_tracks(args, decoders) -> None:
+    import pandas as pd
+
+    from msroi import batch, clic, io
+    from msroi.batch import CompressSettings
+
     files = io.find_images(args.kodak)
     images = [io.load_image(f) for f in files]
     originals = [i.pixels for i in images]
     executor = batch.make_executor(args.jobs)
     results = []
     try:
-        for label, settings, track in (
-                ("rdq, allocated for the plain decode", CompressSettings(decoder="standard", keep_metadata=False), "lowrate"),
-                ("rdq, allocated for the post-filter", CompressSettings(decoder="postfilter", keep_metadata=False), "lowrate"),
-                ("mozjpeg, plain decode", CompressSettings(method="mozjpeg", decoder="standard", keep_metadata=False), "transparent"),
-                ("rdq + post-filter", CompressSettings(decoder="postfilter", keep_metadata=False), "transparent")):
+        runs = [("rdq, allocated for the plain decode", CompressSettings(decoder="standard", keep_metadata=False), "lowrate"),
+                ("rdq, allocated for the post-filter", CompressSettings(decoder="postfilter", keep_metadata=False), "lowrate")]
+        for sampling in ("4:2:0", "4:4:4"):
+            runs += [(f"mozjpeg {sampling}, plain decode", CompressSettings(
+                         method="mozjpeg", decoder="standard", keep_metadata=False,
+                         codec_options={"subsampling": sampling}), "transparent"),
+                     (f"rdq {sampling}, plain decode", CompressSettings(
+                         decoder="standard", keep_metadata=False,
+                         codec_options={"subsampling": sampling}), "transparent"),
+                     (f"rdq {sampling} + post-filter", CompressSettings(
+                         decoder="postfilter", keep_metadata=False,
+                         codec_options={"subsampling": sampling}), "transparent")]
+        for label, settings, track in runs:
             submission = clic.pack(images, track, settings, executor=executor, progress=False)
             numbers = {k: submission.summary[k] for k in ("total_bytes", "limit_bytes", "bpp", "psnr", "ms_ssim")}
             results.append({"track": track, "setting": label, "decoder": settings.decoder, **numbers})
@@ -110,8 +137,17 @@ def main(argv=None) -> int:
     print("\nKodak (24 images), CLIC aggregates")
     print(tracks.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
 
+
+def decode_speed(args, decoders) -> None:
+    import pandas as pd
+    from PIL import Image
+
+    from msroi import io
+    from msroi.jpeg.standard import encode_pillow
+
+    originals = [io.read_image(io.find_images(args.kodak)[0])]
     with tempfile.TemporaryDirectory() as tmp:
-        big = np.asarray(__import__("PIL.Image", fromlist=["Image"]).fromarray(originals[0]).resize((2048, 1365)))
+        big = np.asarray(Image.fromarray(originals[0]).resize((2048, 1365)))
         path = Path(tmp) / "big.jpg"
         path.write_bytes(encode_pillow(big, 20))
         speed = []
@@ -137,7 +173,6 @@ def main(argv=None) -> int:
     speed.to_csv(args.out / "speed.csv", index=False)
     print("\nDecoding speed (2 CPU cores, medians of 3)")
     print(speed.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    return 0
 
 
 if __name__ == "__main__":

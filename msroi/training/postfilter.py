@@ -13,7 +13,6 @@ weights every epoch; the result is a preset (``kind: postfilter``) with its Lite
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from dataclasses import asdict, dataclass, field
