@@ -12,6 +12,7 @@ preset's exported LiteRT file (``litert`` in its ``config.json``, written by
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -74,6 +75,19 @@ class MapNetwork:
         return images
 
 
+def default_threads() -> int:
+    """Interpreter threads: this process's share of the cores (``OMP_NUM_THREADS``, which
+    the batch executor sets for each worker), else every usable core (LiteRT's own default
+    is one thread: half the speed on two cores)."""
+    share = os.environ.get("OMP_NUM_THREADS", "")
+    if share.isdigit() and int(share) > 0:
+        return int(share)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def litert_available() -> bool:
     """Whether the LiteRT interpreter (``ai-edge-litert``) is installed."""
     return importlib.util.find_spec("ai_edge_litert") is not None
@@ -84,7 +98,7 @@ class LiteClassifier(MapNetwork):
 
     ``model_path``: the ``.tflite`` file (see :mod:`msroi.nn.export`); ``head_path``: the
     ``.npz`` holding the dense layer's ``kernel`` (C, N) for class activation maps;
-    ``threads``: interpreter threads (default: LiteRT's choice).
+    ``threads``: interpreter threads (default :func:`default_threads`).
     """
 
     def __init__(self, model_path: str | Path, head_path: str | Path, *, stride: int,
@@ -94,7 +108,8 @@ class LiteClassifier(MapNetwork):
         from ai_edge_litert.interpreter import Interpreter
 
         try:
-            self._interpreter = Interpreter(model_path=str(model_path), num_threads=threads)
+            self._interpreter = Interpreter(model_path=str(model_path),
+                                            num_threads=threads or default_threads())
             with np.load(head_path) as head:
                 self._kernel = np.asarray(head["kernel"], np.float32)
         except (OSError, ValueError, KeyError) as exc:
