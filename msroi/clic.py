@@ -75,11 +75,8 @@ def pack(images: list, track: str, settings, *, executor=None, progress: bool = 
     codec, map and decoder of ``settings`` (:class:`msroi.batch.CompressSettings`);
     ``bpp``: the low-rate track's limit (CLIC's 0.15 by default). The transparent track
     encodes 4:4:4 unless the codec settings name a subsampling."""
-    from tqdm import tqdm
-
-    from msroi.batch.executor import InlineExecutor, run_unordered
     from msroi.decode import get_decoder
-    from msroi.pipeline import rate_points
+    from msroi.pipeline import set_rate_points
     from msroi.rate import allocate
 
     if track not in TRACKS:
@@ -92,16 +89,8 @@ def pack(images: list, track: str, settings, *, executor=None, progress: bool = 
         settings = dataclasses.replace(
             settings, codec_options={**settings.codec_options, "subsampling": "4:4:4"})
     originals = [loaded.pixels for loaded in images]
-    executor = executor or InlineExecutor()
-    candidates: dict[int, list] = {}
-    jobs = ((i, (settings, loaded, TRACK_QUALITIES[track])) for i, loaded in enumerate(images))
-    with tqdm(total=len(images), unit="img", desc="rate points", disable=not progress) as bar:
-        for index, points, error in run_unordered(executor, rate_points, jobs):
-            if error is not None:
-                raise error
-            candidates[index] = points
-            bar.update()
-    options = [candidates[i] for i in range(len(images))]
+    options = set_rate_points(images, settings, TRACK_QUALITIES[track], executor=executor,
+                              progress=progress)
     decoder = get_decoder(settings.decoder)
     decoded_cache: dict[tuple[int, int], np.ndarray] = {}
 

@@ -133,14 +133,11 @@ def rate_points(settings: "CompressSettings", loaded: LoadedImage,
     return out
 
 
-def compress_set(images: list[LoadedImage], total_bytes: int, settings: "CompressSettings", *,
-                 qualities: Sequence[int] = SET_QUALITIES, executor=None,
-                 progress: bool = True) -> list[CompressResult]:
-    """Compresses a set of images to at most ``total_bytes`` together (CLIC's low-rate
-    rule), spending the bytes where they lower the set's total squared error (after the
-    settings' decoder) most (:func:`msroi.rate.allocate`). Each image is encoded at every
-    quality in ``qualities`` once, as :func:`rate_points` jobs on ``executor`` (default:
-    this process); results keep the chosen file of each image, in order."""
+def set_rate_points(images: list[LoadedImage], settings: "CompressSettings",
+                    qualities: Sequence[int] = SET_QUALITIES, *, executor=None,
+                    progress: bool = True) -> list[list[tuple[RatePoint, bytes]]]:
+    """:func:`rate_points` of every image, as jobs on ``executor`` (default: this
+    process), in the order of the images."""
     from tqdm import tqdm
 
     from msroi.batch.executor import InlineExecutor, run_unordered
@@ -154,7 +151,18 @@ def compress_set(images: list[LoadedImage], total_bytes: int, settings: "Compres
                 raise error
             candidates[index] = points
             bar.update()
-    ordered = [candidates[i] for i in range(len(images))]
+    return [candidates[i] for i in range(len(images))]
+
+
+def compress_set(images: list[LoadedImage], total_bytes: int, settings: "CompressSettings", *,
+                 qualities: Sequence[int] = SET_QUALITIES, executor=None,
+                 progress: bool = True) -> list[CompressResult]:
+    """Compresses a set of images to at most ``total_bytes`` together (CLIC's low-rate
+    rule), spending the bytes where they lower the set's total squared error (after the
+    settings' decoder) most (:func:`msroi.rate.allocate`). Each image is encoded at every
+    quality in ``qualities`` once, as :func:`rate_points` jobs on ``executor`` (default:
+    this process); results keep the chosen file of each image, in order."""
+    ordered = set_rate_points(images, settings, qualities, executor=executor, progress=progress)
     chosen = allocate([[p for p, _ in options] for options in ordered], total_bytes)
     options = make_codec(settings.method, settings.codec_options).options()
     results = []
