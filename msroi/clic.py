@@ -76,12 +76,13 @@ def pack(images: list, track: str, settings, *, executor=None, progress: bool = 
     ``bpp``: the low-rate track's limit (CLIC's 0.15 by default). The transparent track
     encodes 4:4:4 unless the codec settings name a subsampling."""
     from msroi.decode import get_decoder
+    from msroi.jpeg.registry import CODECS
+    from msroi.metrics import multiscale_structural_similarity
     from msroi.pipeline import set_rate_points
     from msroi.rate import allocate
 
     if track not in TRACKS:
         raise ValueError(f"unknown track '{track}' (choose from {', '.join(TRACKS)})")
-    from msroi.jpeg.registry import CODECS
 
     fields = {f.name for f in dataclasses.fields(CODECS.get_class(settings.method).Settings)}
     if track == "transparent" and "subsampling" in fields and "subsampling" not in settings.codec_options:
@@ -111,11 +112,23 @@ def pack(images: list, track: str, settings, *, executor=None, progress: bool = 
         low = sum(min(p.num_bytes for p, _ in o) for o in options)
         high = sum(max(p.num_bytes for p, _ in o) for o in options)
 
+        samples = sum(o.size for o in originals)
+        weights = [o.shape[0] * o.shape[1] if min(o.shape[:2]) >= 161 else 0 for o in originals]
+        scores: dict[tuple[int, int], float] = {}
+
         def meets(total: int):
+            """Whether the allocation for ``total`` reaches both thresholds: PSNR from the
+            rate points' squared errors (already after the decoder), MS-SSIM per chosen
+            file, each computed once."""
             chosen, decoded = choose(total)
-            numbers = set_numbers(originals, decoded, [options[n][k][0].num_bytes
-                                                       for n, k in enumerate(chosen)])
-            ok = numbers["psnr"] >= TRANSPARENT_PSNR and not numbers["ms_ssim"] < TRANSPARENT_MS_SSIM
+            sse = sum(options[n][k][0].sse for n, k in enumerate(chosen))
+            psnr = 10 * np.log10(255.0 ** 2 * samples / max(sse, 1e-12))
+            for n, k in enumerate(chosen):
+                if weights[n] and (n, k) not in scores:
+                    scores[(n, k)] = multiscale_structural_similarity(originals[n], decoded[n])
+            ms_ssim = (sum(weights[n] * scores[(n, k)] for n, k in enumerate(chosen) if weights[n])
+                       / sum(weights)) if sum(weights) else float("nan")
+            ok = psnr >= TRANSPARENT_PSNR and not ms_ssim < TRANSPARENT_MS_SSIM
             return ok, chosen, decoded
 
         ok, chosen, decoded = meets(high)
