@@ -42,8 +42,8 @@ def main(argv=None) -> int:
     parser.add_argument("--live1", required=True)
     parser.add_argument("--kodak", required=True)
     parser.add_argument("--decoders", nargs="+", default=["postfilter", "laplacian"])
-    parser.add_argument("--parts", nargs="+", choices=("live1", "kodak", "speed"),
-                        default=["live1", "kodak", "speed"])
+    parser.add_argument("--parts", nargs="+", choices=("live1", "lowrate", "transparent", "speed"),
+                        default=["live1", "lowrate", "transparent", "speed"])
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "decoding")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     args = parser.parse_args(argv)
@@ -55,7 +55,7 @@ def main(argv=None) -> int:
 
     if "live1" in args.parts:
         live1_table(args, decoders)
-    if "kodak" in args.parts:
+    if "lowrate" in args.parts or "transparent" in args.parts:
         kodak_tracks(args, decoders)
     if "speed" in args.parts:
         decode_speed(args, decoders)
@@ -109,17 +109,20 @@ def kodak_tracks(args, decoders) -> None:
     try:
         runs = [("rdq, allocated for the plain decode", CompressSettings(decoder="standard", keep_metadata=False), "lowrate"),
                 ("rdq, allocated for the post-filter", CompressSettings(decoder="postfilter", keep_metadata=False), "lowrate")]
-        for sampling in ("4:2:0", "4:4:4"):
-            runs += [(f"mozjpeg {sampling}, plain decode", CompressSettings(
+        for sampling in ("4:2:0", "4:4:4", None):  # None: both in every image's ladder
+            options = {"subsampling": sampling} if sampling else {}
+            label = sampling or "4:2:0 or 4:4:4 per image"
+            runs += [(f"mozjpeg {label}, plain decode", CompressSettings(
                          method="mozjpeg", decoder="standard", keep_metadata=False,
-                         codec_options={"subsampling": sampling}), "transparent"),
-                     (f"rdq {sampling}, plain decode", CompressSettings(
-                         decoder="standard", keep_metadata=False,
-                         codec_options={"subsampling": sampling}), "transparent"),
-                     (f"rdq {sampling} + post-filter", CompressSettings(
-                         decoder="postfilter", keep_metadata=False,
-                         codec_options={"subsampling": sampling}), "transparent")]
+                         codec_options=options), "transparent"),
+                     (f"rdq {label}, plain decode", CompressSettings(
+                         decoder="standard", keep_metadata=False, codec_options=options), "transparent")]
+            if sampling != "4:4:4":
+                runs.append((f"rdq {label} + post-filter", CompressSettings(
+                    decoder="postfilter", keep_metadata=False, codec_options=options), "transparent"))
         for label, settings, track in runs:
+            if track not in args.parts:
+                continue
             submission = clic.pack(images, track, settings, executor=executor, progress=False)
             numbers = {k: submission.summary[k] for k in ("total_bytes", "limit_bytes", "bpp", "psnr", "ms_ssim")}
             results.append({"track": track, "setting": label, "decoder": settings.decoder, **numbers})
@@ -133,7 +136,8 @@ def kodak_tracks(args, decoders) -> None:
     finally:
         executor.close()
     tracks = pd.DataFrame(results)
-    tracks.to_csv(args.out / "kodak_tracks.csv", index=False)
+    tracks.to_csv(args.out / f"kodak_tracks_{'_'.join(p for p in args.parts if p in ('lowrate', 'transparent'))}.csv",
+                  index=False)
     print("\nKodak (24 images), CLIC aggregates")
     print(tracks.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
 
