@@ -133,3 +133,15 @@ def test_import_msroi_changes_no_environment_variable():
     code = ("import os\nbefore = dict(os.environ)\nimport msroi, msroi.cli, msroi.maps, msroi.pipeline\n"
             "assert dict(os.environ) == before, set(os.environ) ^ set(before)")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_mozjpeg_444_setting_writes_standard_444_files(cat):
+    from PIL import JpegImagePlugin
+    import io
+
+    result = compress_to_budget(CODECS["mozjpeg"](subsampling="4:4:4"), cat,
+                                np.zeros(cat.shape[:2], np.float32), Budget(jpeg_quality=60))
+    assert_standard_jpeg(result.data, cat.shape[:2], baseline=False)
+    with Image.open(io.BytesIO(result.data)) as image:
+        assert JpegImagePlugin.get_sampling(image) == 0  # 4:4:4
+    assert result.report["subsampling"] == "4:4:4"
