@@ -75,7 +75,7 @@ def pack(images: list, track: str, settings, *, executor=None, progress: bool = 
     codec, map and decoder of ``settings`` (:class:`msroi.batch.CompressSettings`);
     ``bpp``: the low-rate track's limit (CLIC's 0.15 by default). The transparent track
     offers each image at 4:2:0 and at 4:4:4 unless the codec settings name a subsampling."""
-    from msroi.decode import get_decoder
+    from msroi.decode import shared_decoder
     from msroi.jpeg.registry import CODECS
     from msroi.metrics import multiscale_structural_similarity
     from msroi.pipeline import set_rate_points
@@ -98,7 +98,7 @@ def pack(images: list, track: str, settings, *, executor=None, progress: bool = 
                                progress=progress) for variant in variants]
     options = [sum((ladder[n] for ladder in ladders), []) for n in range(len(images))]
     sources = [[v for v, ladder in enumerate(ladders) for _ in ladder[n]] for n in range(len(images))]
-    decoder = get_decoder(settings.decoder)
+    decoder = shared_decoder(settings.decoder)
     decoded_cache: dict[tuple[int, int], np.ndarray] = {}
 
     def choose(total: int) -> tuple[list[int], list[np.ndarray]]:

@@ -9,6 +9,7 @@ Decoders are found by name in :data:`msroi.jpeg.registry.DECODERS` (entry points
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
@@ -43,9 +44,18 @@ class StandardDecoder(Decoder):
 
 
 def get_decoder(decoder: Decoder | str | None = None) -> Decoder:
-    """The decoder given, or the one registered under a name (default: standard)."""
+    """The decoder given, or a new one of the class registered under a name (default:
+    standard)."""
     from msroi.jpeg.registry import DECODERS
 
     if isinstance(decoder, Decoder):
         return decoder
     return DECODERS.get_class(decoder or StandardDecoder.name)()
+
+
+@functools.lru_cache(maxsize=None)
+def shared_decoder(name: str = StandardDecoder.name) -> Decoder:
+    """The decoder registered as ``name`` with its defaults, made once per process (a
+    post-filter holds a network): what per-image jobs use. ``shared_decoder.cache_clear()``
+    drops them."""
+    return get_decoder(name)

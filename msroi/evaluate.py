@@ -10,7 +10,6 @@ BD-rates. Nothing here makes maps or files differently from what users get.
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,22 +107,15 @@ def _measure(pixels, mask, decoded, num_bytes: int, protocol: str, metric_names)
     return row
 
 
-@functools.lru_cache(maxsize=None)
-def _decoder(name: str):
-    """Decoders by name, loaded once per process (a post-filter holds a network)."""
-    from msroi.decode import get_decoder
-
-    return get_decoder(name)
-
-
 def evaluate_file(settings: EvaluateSettings, path: Path) -> dict[str, list[dict]]:
     """The benchmark's rows for one image: ``per_image`` (every contender at the budget),
     ``curves`` (rate-quality points) and ``map_scores`` (maps against the judge). A pure,
     picklable job: any executor runs it; networks load once per process."""
+    from msroi.decode import shared_decoder
     from msroi.judge import shared_judge
     from msroi.maps import generate_map
 
-    decoders = [_decoder(name) for name in settings.decoders]
+    decoders = [shared_decoder(name) for name in settings.decoders]
     pixels = read_image(path)
     mask = shared_judge().mask(pixels) if settings.judge else None
 

@@ -115,14 +115,14 @@ def rate_points(settings: "CompressSettings", loaded: LoadedImage,
     """One image's candidates for a set budget: (quality, bytes, squared error) and the
     file, at each quality (qualities outside the codec's range are clipped into it, once
     each). A pure, picklable job: any executor runs it."""
-    from msroi.decode import get_decoder
+    from msroi.decode import shared_decoder
 
     codec = make_codec(settings.method, settings.codec_options)
     pixels = loaded.pixels
     importance = semantic_map(pixels, settings.model, **settings.map_options).map
     keep = settings.keep_metadata
     low, high = codec.quality_range
-    decoder = get_decoder(settings.decoder)
+    decoder = shared_decoder(settings.decoder)
     out = []
     with codec.prepare(pixels, importance) as state:
         for q in sorted({min(max(q, low), high) for q in qualities}):
