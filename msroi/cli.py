@@ -416,7 +416,11 @@ def cmd_clic(args) -> int:
 
     from msroi import batch, clic, io
 
-    files = io.find_images(args.input)
+    from msroi.batch.plan import inside
+
+    # a submission folder inside the input folder is never read as input (a rerun would
+    # pack the previous submission's JPEGs)
+    files = [f for f in io.find_images(args.input) if not inside(f, Path(args.output))]
     if not files:
         raise MsroiError(f"{args.input}: no image files found")
     images = [io.load_image(f) for f in files]
@@ -437,7 +441,7 @@ def cmd_clic(args) -> int:
     header = "image,bytes,quality,subsampling,bpp,ms_ssim\n"
     lines = [f"{f.name},{r['bytes']},{r['quality']},{r['subsampling']},{r['bpp']:.5f},"
              f"{r['ms_ssim']:.5f}\n" for f, r in zip(files, submission.rows)]
-    io.write_bytes_atomic(report, (header + "".join(lines)).encode())
+    io.write_bytes_atomic(report, (header + "".join(lines)).encode(), replace=args.overwrite)
     numbers = submission.summary
     print(f"{args.track}: {numbers['images']} images, {numbers['total_bytes']} bytes "
           f"(limit {numbers['limit_bytes']}), {numbers['bpp']:.4f} bpp, PSNR {numbers['psnr']:.2f} dB, "

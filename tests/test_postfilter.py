@@ -167,3 +167,15 @@ def test_train_postfilter_writes_a_preset_the_decoder_runs(tmp_path, capsys):
     bad = tmp_path / "kodak"
     shutil.copytree(folder, bad)
     assert cli.main(["train-postfilter", str(bad), "--out", str(tmp_path / "run2"), "-q"]) == 2
+
+
+def test_clic_submission_inside_the_input_folder_is_not_packed_again(photo_folder):
+    inner = photo_folder / "submission"
+    args = ["clic", "pack", str(photo_folder), "-o", str(inner), "--bpp", "0.4", "--decoder",
+            "standard", "-j", "1", "-q"]
+    assert cli.main(args) == 0
+    first = {p.name: p.read_bytes() for p in inner.iterdir()}
+    assert sorted(n for n in first if n.endswith(".jpg")) == ["astronaut.jpg", "cat.jpg"]
+    assert cli.main(args + ["--overwrite"]) == 0  # its own JPEGs are not inputs the second time
+    assert sorted(p.name for p in inner.glob("*.jpg")) == ["astronaut.jpg", "cat.jpg"]
+    assert {p.name: p.read_bytes() for p in inner.iterdir()} == first  # same set, same files

@@ -33,7 +33,8 @@ class Plan:
     folder: Path | None
 
 
-def _inside(path: Path, folder: Path) -> bool:
+def inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` lies in ``folder`` (links resolved)."""
     try:
         path.resolve().relative_to(folder.resolve())
         return True
@@ -84,10 +85,10 @@ def plan_outputs(source: str | os.PathLike, target: str | os.PathLike, *,
         if target.exists() and not target.is_dir():
             raise MsroiError(f"{target}: exists and is not a folder; a folder input needs an "
                              "output folder")
-        if _inside(source, target):
+        if inside(source, target):
             raise MsroiError(f"{target}: the output folder contains the input folder {source}; "
                              "choose an output folder outside it")
-        files = [f for f in find_images(source) if not _inside(f, target)]
+        files = [f for f in find_images(source) if not inside(f, target)]
         outputs = unique_outputs([f.relative_to(source) for f in files], suffix)
         return Plan([(f, target / o) for f, o in zip(files, outputs)], target)
     dst = target / (source.stem + suffix) if target.is_dir() else target
