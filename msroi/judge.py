@@ -45,19 +45,13 @@ class Judge:
                  cache_dir: str | os.PathLike | None | bool = True):
         from msroi.zoo import read_preset
 
-        from ai_edge_litert.interpreter import Interpreter
-
-        from msroi.quiet import held_stderr
+        from msroi.runtime import LiteModel
 
         config = read_preset(JUDGE_PRESET)
         self.classes = config["classes"]
         self.size = int(config["input_size"])
-        self._interpreter = Interpreter(
-            model_path=str(Path(config["directory"]) / config["weights"][0]))
-        with held_stderr():  # LiteRT announces its CPU delegate on stderr
-            self._interpreter.allocate_tensors()
-        self._input = self._interpreter.get_input_details()[0]["index"]
-        self._output = self._interpreter.get_output_details()[0]["index"]
+        # One thread, as the masks cached so far were made.
+        self._model = LiteModel(Path(config["directory"]) / config["weights"][0], threads=1)
         self.threshold = float(threshold)
         self.faces = faces
         self.min_fraction = float(min_fraction)
@@ -66,9 +60,8 @@ class Judge:
         self.cache_dir = Path(cache_dir) if cache_dir else None
 
     def _background_probability(self, network_input: np.ndarray) -> np.ndarray:
-        self._interpreter.set_tensor(self._input, network_input[None].astype(np.float32))
-        self._interpreter.invoke()
-        logits = self._interpreter.get_tensor(self._output)[0].astype(np.float64)
+        (logits,) = self._model.run({self._model.inputs[0]: network_input[None].astype(np.float32)})
+        logits = logits[0].astype(np.float64)
         logits -= logits.max(axis=-1, keepdims=True)
         e = np.exp(logits)
         return (e[..., 0] / e.sum(axis=-1)).astype(np.float32)

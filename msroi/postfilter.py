@@ -17,8 +17,7 @@ from PIL import Image, JpegImagePlugin
 from msroi.decode import Decoder
 from msroi.errors import ModelError
 from msroi.jpeg.standard import decode as decode_standard
-from msroi.quiet import held_stderr
-from msroi.runtime import default_threads
+from msroi.runtime import LiteModel
 
 #: The shipped post-filter preset.
 DEFAULT_POSTFILTER = "postfilter_small"
@@ -71,8 +70,6 @@ class PostFilterDecoder(Decoder):
 
     def __init__(self, model: str | None = None, *, threads: int | None = None,
                  tile: int = TILE, margin: int = MARGIN):
-        from ai_edge_litert.interpreter import Interpreter
-
         from msroi.zoo import read_preset
 
         config = read_preset(model or DEFAULT_POSTFILTER)
@@ -82,12 +79,8 @@ class PostFilterDecoder(Decoder):
         self.tile, self.margin = int(tile), int(margin)
         if self.tile % 2 or self.margin % 2:
             raise ValueError("tile and margin must be even")
-        self._interpreter = Interpreter(
-            model_path=str(Path(config["directory"]) / config["litert"]["model"]),
-            num_threads=threads or default_threads())
-        self._input = self._interpreter.get_input_details()[0]["index"]
-        self._output = self._interpreter.get_output_details()[0]["index"]
-        self._shape: tuple[int, ...] | None = None
+        self._model = LiteModel(Path(config["directory"]) / config["litert"]["model"],
+                                threads=threads)
 
     def options(self) -> dict:
         return {"model": self.model, "tile": self.tile, "margin": self.margin}
@@ -112,14 +105,8 @@ class PostFilterDecoder(Decoder):
         """The network on one (h, w, 6) input; odd sizes are edge-padded to even and cut."""
         h, w = values.shape[:2]
         padded = np.pad(values, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")[None]
-        if padded.shape != self._shape:
-            self._interpreter.resize_tensor_input(self._input, padded.shape, strict=False)
-            with held_stderr():  # LiteRT announces its CPU delegate on stderr
-                self._interpreter.allocate_tensors()
-            self._shape = padded.shape
-        self._interpreter.set_tensor(self._input, np.ascontiguousarray(padded, np.float32))
-        self._interpreter.invoke()
-        return self._interpreter.get_tensor(self._output)[0, :h, :w]
+        (out,) = self._model.run({self._model.inputs[0]: np.ascontiguousarray(padded, np.float32)})
+        return out[0, :h, :w]
 
     def decode(self, data: bytes) -> np.ndarray:
         return self.filter(decode_standard(data), condition(data))

@@ -88,6 +88,45 @@ def default_threads() -> int:
         return os.cpu_count() or 1
 
 
+class LiteModel:
+    """A LiteRT flatbuffer ready to run on inputs of any shape: it re-plans its tensors
+    when an input's shape changes (quietly: LiteRT announces its CPU delegate on stderr)
+    and returns the outputs in the order they were exported (``Identity``,
+    ``Identity_1``, ...). ``threads``: default :func:`default_threads`."""
+
+    def __init__(self, path: str | Path, *, threads: int | None = None):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self._interpreter = Interpreter(model_path=str(path), num_threads=threads or default_threads())
+        details = self._interpreter.get_input_details()
+        #: Input names in the model's order.
+        self.inputs = [d["name"] for d in details]
+        self._inputs = {d["name"]: d["index"] for d in details}
+        outputs = sorted(self._interpreter.get_output_details(),
+                         key=lambda d: int(d["name"].rpartition("_")[2] or 0)
+                         if "_" in d["name"] else 0)
+        self._outputs = [d["index"] for d in outputs]
+        #: How many outputs the model returns.
+        self.output_count = len(outputs)
+        self._shapes: dict[str, tuple[int, ...]] = {}
+
+    def run(self, feeds: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+        """The outputs (copies) for input arrays by name."""
+        replan = False
+        for name, value in feeds.items():
+            if self._shapes.get(name) != value.shape:
+                self._interpreter.resize_tensor_input(self._inputs[name], value.shape, strict=False)
+                self._shapes[name] = value.shape
+                replan = True
+        if replan:
+            with held_stderr():
+                self._interpreter.allocate_tensors()
+        for name, value in feeds.items():
+            self._interpreter.set_tensor(self._inputs[name], value)
+        self._interpreter.invoke()
+        return [self._interpreter.get_tensor(index).copy() for index in self._outputs]
+
+
 def litert_available() -> bool:
     """Whether the LiteRT interpreter (``ai-edge-litert``) is installed."""
     return importlib.util.find_spec("ai_edge_litert") is not None
@@ -105,23 +144,13 @@ class LiteClassifier(MapNetwork):
                  classes: Sequence[str] | None = None, name: str = "",
                  info: Mapping | None = None, cue_layers: Mapping[str, str] | None = None,
                  threads: int | None = None):
-        from ai_edge_litert.interpreter import Interpreter
-
         try:
-            self._interpreter = Interpreter(model_path=str(model_path),
-                                            num_threads=threads or default_threads())
+            self._model = LiteModel(model_path, threads=threads)
             with np.load(head_path) as head:
                 self._kernel = np.asarray(head["kernel"], np.float32)
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{model_path}: unusable LiteRT map network ({exc})") from None
-        inputs = {d["name"]: d["index"] for d in self._interpreter.get_input_details()}
-        self._images, self._top_k = inputs["images"], inputs["top_k"]
-        # The converter names outputs Identity, Identity_1, ... in the exported order.
-        outputs = sorted(self._interpreter.get_output_details(),
-                         key=lambda d: int(d["name"].rpartition("_")[2] or 0)
-                         if "_" in d["name"] else 0)
-        self._outputs = {key: d["index"] for key, d in zip(LITERT_OUTPUTS, outputs)}
-        self._shape: tuple[int, ...] | None = None
+        self._outputs = LITERT_OUTPUTS[:self._model.output_count]
         self.name = name
         self.stride = int(stride)
         self.classes = list(classes) if classes is not None else None
@@ -134,16 +163,8 @@ class LiteClassifier(MapNetwork):
         return self._kernel
 
     def _run(self, image: np.ndarray, top_k: int) -> dict[str, np.ndarray]:
-        if image.shape != self._shape:  # each new working size re-plans the interpreter
-            self._interpreter.resize_tensor_input(self._images, image.shape, strict=False)
-            with held_stderr():  # LiteRT announces its CPU delegate on stderr
-                self._interpreter.allocate_tensors()
-            self._shape = image.shape
-        self._interpreter.set_tensor(self._images, image)
-        self._interpreter.set_tensor(self._top_k, np.asarray(top_k, np.int32))
-        self._interpreter.invoke()
-        return {key: self._interpreter.get_tensor(index).copy()
-                for key, index in self._outputs.items()}
+        values = self._model.run({"images": image, "top_k": np.asarray(top_k, np.int32)})
+        return dict(zip(self._outputs, values))
 
     def _each(self, images: np.ndarray, top_k: int) -> dict[str, np.ndarray]:
         runs = [self._run(image[None], top_k) for image in self._check_images(images)]
