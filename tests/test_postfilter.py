@@ -179,3 +179,13 @@ def test_clic_submission_inside_the_input_folder_is_not_packed_again(photo_folde
     assert cli.main(args + ["--overwrite"]) == 0  # its own JPEGs are not inputs the second time
     assert sorted(p.name for p in inner.glob("*.jpg")) == ["astronaut.jpg", "cat.jpg"]
     assert {p.name: p.read_bytes() for p in inner.iterdir()} == first  # same set, same files
+
+
+def test_train_postfilter_config_file_errors_are_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"data": ["x"], "colour": "red"}')
+    assert cli.main(["train-postfilter", "--config", str(bad)]) == 2
+    assert capsys.readouterr().err.strip() == f"msroi: error: {bad}: unknown options colour"
+    bad.write_text("{not json")
+    assert cli.main(["train-postfilter", "--config", str(bad)]) == 2
+    assert "unreadable config" in capsys.readouterr().err

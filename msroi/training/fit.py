@@ -54,13 +54,21 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, path: str | os.PathLike, **overrides) -> "TrainConfig":
+        return config_from_json(cls, path, overrides)
+
+
+def config_from_json(cls, path: str | os.PathLike, overrides: dict):
+    """A config dataclass ``cls`` from a JSON file, the ``overrides`` that are not None
+    winning; an unreadable file or an option ``cls`` lacks is one line naming the file."""
+    try:
         values = json.loads(Path(path).read_text())
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        known = {f.name for f in fields(cls)}
-        unknown = set(values) - known
-        if unknown:
-            raise MsroiError(f"{path}: unknown options {', '.join(sorted(unknown))}")
-        return cls(**values)
+    except (OSError, ValueError) as exc:
+        raise MsroiError(f"{path}: unreadable config ({exc})") from None
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    unknown = set(values) - {f.name for f in fields(cls)}
+    if unknown:
+        raise MsroiError(f"{path}: unknown options {', '.join(sorted(unknown))}")
+    return cls(**values)
 
 
 def make_strategy(name: str = "auto"):

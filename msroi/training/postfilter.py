@@ -51,15 +51,9 @@ class PostFilterConfig:
 
     @classmethod
     def from_json(cls, path: str | os.PathLike, **overrides) -> "PostFilterConfig":
-        try:
-            values = json.loads(Path(path).read_text())
-        except (OSError, ValueError) as exc:
-            raise MsroiError(f"{path}: unreadable config ({exc})") from None
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        unknown = set(values) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise MsroiError(f"{path}: unknown options {', '.join(sorted(unknown))}")
-        return cls(**values)
+        from msroi.training.fit import config_from_json
+
+        return config_from_json(cls, path, overrides)
 
 
 def _compress(photo: np.ndarray, quality: int, subsampling: str, rdq_strength: float | None) -> bytes:
