@@ -189,3 +189,16 @@ def test_train_postfilter_config_file_errors_are_one_line(tmp_path, capsys):
     bad.write_text("{not json")
     assert cli.main(["train-postfilter", "--config", str(bad)]) == 2
     assert "unreadable config" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_postfilter_export_reproduces_the_shipped_file(tmp_path):
+    from msroi.training.postfilter import export_postfilter
+    from msroi.zoo import preset_directory
+
+    copy = tmp_path / "postfilter_small"
+    shutil.copytree(preset_directory("postfilter_small"), copy)
+    (copy / "postfilter.tflite").unlink()
+    export_postfilter(copy)
+    assert (copy / "postfilter.tflite").read_bytes() == \
+        (preset_directory("postfilter_small") / "postfilter.tflite").read_bytes()

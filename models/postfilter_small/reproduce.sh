@@ -7,3 +7,5 @@ DATA=../shared/data/train
 .venv/bin/msroi train-postfilter "$DATA/imagenet-det-sample" "$DATA/imagenet-1k-sample" "$DATA/bsds500/train" \
     --out runs/postfilter_small --epochs 10 --crops-per-file 3
 cp runs/postfilter_small/preset/* models/postfilter_small/
+# The LiteRT file alone, from the shipped weights (bit-identical to the shipped one):
+#   .venv/bin/python -c "from msroi.training.postfilter import export_postfilter; export_postfilter('models/postfilter_small')"

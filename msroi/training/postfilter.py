@@ -208,12 +208,10 @@ def train_postfilter(config: PostFilterConfig, *, verbose: int = 1) -> Path:
 
 def write_postfilter_preset(directory: Path, network, config: PostFilterConfig,
                             metrics: dict) -> Path:
-    """Weights (float32 h5), the LiteRT export, config and metadata of a post-filter."""
-    import tensorflow as tf
-
-    from msroi.nn.export import convert
+    """Weights (float32 h5), config and metadata of a post-filter, then its LiteRT export
+    (:func:`export_postfilter`)."""
     from msroi.nn.weights import model_weights
-    from msroi.zoo import sha256, write_preset
+    from msroi.zoo import write_preset
 
     write_preset(directory, name=config.name, kind="postfilter", architecture="postfilter",
                  config={"width": config.width, "wide": config.wide, "blocks": config.blocks},
@@ -224,10 +222,29 @@ def write_postfilter_preset(directory: Path, network, config: PostFilterConfig,
                            "licence": "MIT (trained here on the shared training photos: "
                                       "ImageNet samples and BSDS500, non-commercial research "
                                       "terms of that data)"})
+    return export_postfilter(directory)
+
+
+def export_postfilter(directory: str | os.PathLike) -> Path:
+    """Rebuilds a post-filter preset's network from its config and weights and writes its
+    LiteRT export (``postfilter.tflite``, sha256 in metadata.json): the conversion is
+    reproducible from the shipped weights alone."""
+    import tensorflow as tf
+
+    from msroi.nn.export import convert
+    from msroi.nn.postfilter import postfilter
+    from msroi.nn.weights import assign_weights
+    from msroi.zoo import read_preset_weights, sha256
+
+    directory = Path(directory)
+    config, weights = read_preset_weights(directory)
+    network = postfilter(**config["config"])
+    assign_weights(network, weights)
     function = tf.function(lambda x: network(x, training=False)).get_concrete_function(
         tf.TensorSpec([1, None, None, 6], tf.float32))
-    (directory / "postfilter.tflite").write_bytes(convert(function))
+    target = directory / config["litert"]["model"]
+    target.write_bytes(convert(function))
     metadata = json.loads((directory / "metadata.json").read_text())
-    metadata["sha256"]["postfilter.tflite"] = sha256(directory / "postfilter.tflite")
+    metadata["sha256"][target.name] = sha256(target)
     (directory / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
     return directory
