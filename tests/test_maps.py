@@ -6,14 +6,22 @@ from PIL import Image
 from msroi import maps
 
 
-def _scene(y0: int, x0: int, photo=skimage.data.chelsea):
-    """A cat photo (160x240) pasted on a plain noisy grey 360x540 canvas; returns the scene
-    and the object's mask. The object is the only thing in the picture."""
-    rng = np.random.default_rng(0)
-    canvas = np.clip(rng.normal(180, 8, (360, 540, 3)), 0, 255).astype(np.uint8)
-    canvas[y0:y0 + 160, x0:x0 + 240] = np.asarray(Image.fromarray(photo()).resize((240, 160)))
+def _scene(y0: int, x0: int, photo=skimage.data.chelsea, *, background: str = "grey",
+           size: tuple[int, int] = (160, 240)):
+    """A cat photo (``size``) pasted on a 360x540 canvas, plain noisy grey or a tinted
+    grass texture (skimage.data.grass: a busy natural background); returns the scene and
+    the object's mask. The object is the only thing in the picture."""
+    if background == "grass":
+        grass = skimage.data.grass().astype(np.float64)
+        canvas = np.stack([grass * 0.6 + 40, grass * 0.8 + 30, grass * 0.5 + 20], -1).clip(0, 255)
+        canvas = np.array(Image.fromarray(canvas.astype(np.uint8)).resize((540, 360)))
+    else:
+        rng = np.random.default_rng(0)
+        canvas = np.clip(rng.normal(180, 8, (360, 540, 3)), 0, 255).astype(np.uint8)
+    h, w = size
+    canvas[y0:y0 + h, x0:x0 + w] = np.asarray(Image.fromarray(photo()).resize((w, h)))
     mask = np.zeros(canvas.shape[:2], bool)
-    mask[y0:y0 + 160, x0:x0 + 240] = True
+    mask[y0:y0 + h, x0:x0 + w] = True
     return canvas, mask
 
 
@@ -201,23 +209,11 @@ def test_litert_export_reproduces_the_shipped_file(tmp_path):
         np.testing.assert_allclose(fresh.cues(image)[name], value, atol=1e-5, err_msg=name)
 
 
-def _grass_scene(y0: int, x0: int):
-    """The cat (120x180) on a grass texture (skimage.data.grass, tinted), 360x540: one clear
-    object on a busy natural background. Returns the scene and the object's mask."""
-    grass = skimage.data.grass().astype(np.float64)
-    canvas = np.stack([grass * 0.6 + 40, grass * 0.8 + 30, grass * 0.5 + 20], -1).clip(0, 255)
-    canvas = np.array(Image.fromarray(canvas.astype(np.uint8)).resize((540, 360)))
-    canvas[y0:y0 + 120, x0:x0 + 180] = np.asarray(Image.fromarray(skimage.data.chelsea()).resize((180, 120)))
-    mask = np.zeros(canvas.shape[:2], bool)
-    mask[y0:y0 + 120, x0:x0 + 180] = True
-    return canvas, mask
-
-
 @pytest.mark.parametrize("y0,x0", [(200, 300), (120, 180)])
 def test_border_contrast_recalls_the_object_better_than_the_old_default(lite_classifier, y0, x0):
     from msroi.metrics import recall_at_area
 
-    scene, mask = _grass_scene(y0, x0)
+    scene, mask = _scene(y0, x0, background="grass", size=(120, 180))
     made = maps.semantic_map(scene, lite_classifier)
     assert made.map.shape == scene.shape[:2] and made.map.dtype == np.float32
     assert made.map.min() == 0.0 and made.map.max() == 1.0
