@@ -134,28 +134,27 @@ def _codec_options(args) -> dict:
     return given
 
 
-def _check_new_output(path: str, inputs: list[str], overwrite: bool) -> None:
-    """A one-file output may not be an input, nor replace a file unless --overwrite."""
-    target = Path(path)
-    for name in inputs:
-        if target.exists() and target.resolve() == Path(name).resolve():
-            raise MsroiError(f"{path}: output would overwrite the input; choose another output")
-    if target.is_dir():
-        raise MsroiError(f"{path}: is a folder; name the output file")
-    if os.path.lexists(target) and not overwrite:
-        raise MsroiError(f"{path}: exists; pass --overwrite to replace it")
+def _check_model(args) -> None:
+    """An unknown model, or one that makes no maps, is a usage error, before any work."""
+    if args.model:
+        from msroi.zoo import check_map_model
+
+        check_map_model(args.model)
 
 
 def cmd_map(args) -> int:
+    from msroi import io
+
     outputs = [args.output] + ([args.overlay] if args.overlay else [])
-    if len({Path(o).resolve() for o in outputs}) < len(outputs):
+    if len({os.path.abspath(o) for o in outputs}) < len(outputs):
         raise MsroiError(f"{args.output}: the map and the overlay need different files")
     for output in outputs:
-        _check_new_output(output, [args.image], args.overwrite)
-    from msroi import io, maps
+        io.check_output(output, inputs=[args.image], replace=args.overwrite)
+    _check_model(args)
+    from msroi import maps
     from msroi.importance import map_to_uint8
 
-    image = io.read_image(args.image)
+    image = io.read_image(args.image, accept_damaged=args.accept_damaged)
     made = maps.semantic_map(image, args.model, **_map_options(args))
     io.write_bytes_atomic(args.output, io.encode_png(map_to_uint8(made.map)),
                           replace=args.overwrite)
@@ -170,31 +169,27 @@ def cmd_map(args) -> int:
 
 def _compress_settings(args):
     from msroi.batch import CompressSettings
+    from msroi.io import read_input
 
-    importance_png = None
-    if args.map:
-        try:
-            importance_png = Path(args.map).read_bytes()
-        except OSError as exc:
-            raise MsroiError(f"{args.map}: cannot read the map ({exc.strerror})") from None
+    importance_png = read_input(args.map, what="map") if args.map else None
     return CompressSettings(method=args.method, budget=args.budget, codec_options=_codec_options(args),
                             model=args.model, map_options=_map_options(args),
                             keep_metadata=not args.strip_metadata, max_pixels=args.max_pixels,
-                            importance_file=args.map, importance_png=importance_png)
+                            importance_file=args.map, importance_png=importance_png,
+                            accept_damaged=args.accept_damaged)
 
 
 def cmd_compress(args) -> int:
-    from msroi import batch
+    from msroi import batch, io
 
-    if args.model:
-        from msroi.zoo import preset_directory
-
-        preset_directory(args.model)  # an unknown model is a usage error, before any work
+    _check_model(args)
     plan = batch.plan_outputs(args.input, args.output)
-    if not plan.pairs:
+    if not plan.pairs and not plan.problems:
         raise MsroiError(f"{args.input}: no image files found")
     if args.map and plan.folder is not None:
         raise MsroiError("--map applies to a single input image, not a folder")
+    if args.map:  # the map is an input too: never written over, even with --overwrite
+        io.check_output(plan.pairs[0][1], inputs=[args.map], replace=True)
     if args.map and args.total_budget:
         raise MsroiError("--map and --total-budget cannot be combined")
     if args.total_budget:
@@ -208,7 +203,7 @@ def cmd_compress(args) -> int:
 
 
 def _finish_compress(report, plan, args) -> int:
-    """Prints what a compress run did; the exit status (0, 1 = files failed, 128 + signal)."""
+    """Prints what a compress run did; the exit status (see :data:`EXIT_CODES`)."""
     if not args.quiet:
         if plan.folder is None:
             for row in report.done:
@@ -216,10 +211,10 @@ def _finish_compress(report, plan, args) -> int:
                       f"{row['bpp']} bpp, quality {row['quality']}")
         else:
             counts = {s: sum(r["status"] == s for r in report.rows)
-                      for s in ("done", "up-to-date", "failed")}
+                      for s in ("done", "up-to-date", "failed", "not started")}
             print(f"{plan.folder}: {counts['done']} compressed, {counts['up-to-date']} already "
-                  f"up to date, {counts['failed']} failed, of {len(plan.pairs)} images "
-                  f"({report.seconds:.1f} s)")
+                  f"up to date, {counts['failed']} failed, {counts['not started']} not started, "
+                  f"of {len(report.rows)} ({report.seconds:.1f} s)")
             replaced = [r["replaced"] for r in report.rows if r.get("replaced")]
             if replaced:
                 print(f"replaced {len(replaced)} files msroi had not written (--overwrite)")
@@ -228,11 +223,15 @@ def _finish_compress(report, plan, args) -> int:
     if report.report_error:
         print(f"msroi: error: {report.report_error}", file=sys.stderr)
     if report.interrupted is not None:
-        done = len(report.rows)
-        print(f"msroi: stopped by signal {report.interrupted} after {done} of "
-              f"{len(plan.pairs)} images; run the same command again to resume", file=sys.stderr)
+        left = report.not_started
+        advice = ("run the same command again to resume" if left else
+                  "every file had been handled")
+        print(f"msroi: stopped by signal {report.interrupted}; {left} of {len(report.rows)} "
+              f"not started; {advice}", file=sys.stderr)
         return 128 + report.interrupted
-    return 0 if report.ok and not report.report_error else 1
+    if report.ok and not report.report_error:
+        return 0
+    return 2 if plan.folder is None else 1  # one file that failed: the command failed
 
 
 def _compress_to_total(plan, args):
@@ -252,11 +251,12 @@ def _compress_to_total(plan, args):
         rows, loaded, kept = {}, [], []
         for src, dst in plan.pairs:
             rows[src] = {"input": str(src), "output": str(dst)}
-            refusal = outputs.refusal(dst)
+            refusal = outputs.refusal(dst, (src,))
             try:
                 if refusal:
                     raise MsroiError(refusal)
-                loaded.append(io.load_image(src, max_pixels=args.max_pixels))
+                loaded.append(io.load_image(src, max_pixels=args.max_pixels,
+                                            accept_damaged=args.accept_damaged))
                 kept.append((src, dst, InputIdentity.of(src)))
             except MsroiError as exc:
                 rows[src].update(status="failed", error=str(exc))
@@ -297,11 +297,9 @@ def cmd_evaluate(args) -> int:
     files = io.find_images(args.data)[: args.limit or None]
     if not files:
         raise MsroiError(f"{args.data}: no image files found")
-    if args.model:
-        from msroi.zoo import preset_directory
-
-        preset_directory(args.model)  # an unknown model is a usage error, before any work
+    _check_model(args)
     out = Path(args.out or Path("results") / f"evaluate-{Path(args.data).resolve().name}")
+    io.check_output_folder(out)
     out.mkdir(parents=True, exist_ok=True)
     if args.paper_table:
         from msroi import maps, paper_table
@@ -342,33 +340,22 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_decode(args) -> int:
-    from msroi import batch, io
-    from msroi.decode import get_decoder
+    from msroi import batch
+    from msroi.batch.decode import decode_files
 
     plan = batch.plan_outputs(args.input, args.output, suffix=".png")
-    if not plan.pairs:
+    if not plan.pairs and not plan.problems:
         raise MsroiError(f"{args.input}: no image files found")
-    decoder = get_decoder(args.decoder)
-    failed = 0
-    for source, target in plan.pairs:
-        try:
-            if os.path.lexists(target) and not args.overwrite:
-                raise MsroiError(f"{target}: exists; pass --overwrite to replace it")
-            try:
-                data = source.read_bytes()
-            except OSError as exc:
-                raise MsroiError(f"{source}: cannot read ({exc.strerror})") from None
-            try:
-                pixels = decoder.decode(data)
-            except (OSError, ValueError, SyntaxError) as exc:
-                raise MsroiError(f"{source}: not a decodable JPEG ({exc})") from None
-            io.write_bytes_atomic(target, io.encode_png(pixels), replace=args.overwrite)
-            if not args.quiet:
-                print(f"{target}: {pixels.shape[1]}x{pixels.shape[0]} ({decoder.name} decoder)")
-        except MsroiError as exc:
-            failed += 1
-            print(f"msroi: error: {exc}", file=sys.stderr)
-    return 1 if failed else 0
+    report = decode_files(plan, args.decoder, overwrite=args.overwrite,
+                          accept_damaged=args.accept_damaged)
+    for row in report.rows:
+        if row["status"] == "failed":
+            print(f"msroi: error: {row['error']}", file=sys.stderr)
+        elif not args.quiet:
+            print(f"{row['output']}: {row['status']}")
+    if report.ok:
+        return 0
+    return 2 if plan.folder is None else 1
 
 
 def cmd_train(args) -> int:
@@ -416,14 +403,17 @@ def cmd_clic(args) -> int:
 
     from msroi import batch, clic, io
 
-    from msroi.batch.plan import inside
-
     # a submission folder inside the input folder is never read as input (a rerun would
     # pack the previous submission's JPEGs)
-    files = [f for f in io.find_images(args.input) if not inside(f, Path(args.output))]
+    walk = io.walk_images(args.input, skip=[args.output])
+    for path, reason in walk.problems:
+        raise MsroiError(f"{path}: {reason}")
+    files = walk.files
     if not files:
         raise MsroiError(f"{args.input}: no image files found")
-    images = [io.load_image(f) for f in files]
+    io.check_output_folder(args.output)
+    clic.check_submission(files, args.output, overwrite=args.overwrite)
+    images = [io.load_image(f, accept_damaged=args.accept_damaged) for f in files]
     decoder = args.decoder or {"lowrate": "postfilter", "transparent": "standard"}[args.track]
     settings = dataclasses.replace(_compress_settings(args), decoder=decoder, keep_metadata=False)
 
@@ -433,20 +423,13 @@ def cmd_clic(args) -> int:
                                progress=not args.quiet, bpp=args.bpp)
     finally:
         executor.close()
-    report = Path(args.output) / "report.csv"
-    if not args.overwrite and report.exists():
-        raise MsroiError(f"{report}: exists; pass --overwrite to replace it")
     written = clic.write_submission(submission, files, args.output, decoder=decoder,
-                                    replace_files=args.overwrite)
-    header = "image,bytes,quality,subsampling,bpp,ms_ssim\n"
-    lines = [f"{f.name},{r['bytes']},{r['quality']},{r['subsampling']},{r['bpp']:.5f},"
-             f"{r['ms_ssim']:.5f}\n" for f, r in zip(files, submission.rows)]
-    io.write_bytes_atomic(report, (header + "".join(lines)).encode(), replace=args.overwrite)
+                                    overwrite=args.overwrite)
     numbers = submission.summary
     print(f"{args.track}: {numbers['images']} images, {numbers['total_bytes']} bytes "
           f"(limit {numbers['limit_bytes']}), {numbers['bpp']:.4f} bpp, PSNR {numbers['psnr']:.2f} dB, "
           f"MS-SSIM {numbers['ms_ssim']:.4f} after the {numbers['decoder']} decoder; "
-          f"wrote {len(written) - 1} files, decode.py and report.csv to {args.output}")
+          f"wrote {len(written) - 2} files, decode.py and report.csv to {args.output}")
     return 0
 
 
@@ -464,16 +447,24 @@ def cmd_models(args) -> int:
 
 
 def _add_executor_options(p: argparse.ArgumentParser, what: str) -> None:
-    from msroi.batch import DASK_ENV, usable_cores
+    from msroi.batch import DASK_ENV, check_dask_address, usable_cores
 
     p.add_argument("-j", "--jobs", type=int_in_range(1), default=usable_cores(), help=(
         f"worker processes for the {what} (default: the usable cores, {usable_cores()} here)"))
-    p.add_argument("--dask", default=os.environ.get(DASK_ENV), metavar="ADDRESS", help=(
+    p.add_argument("--dask", default=os.environ.get(DASK_ENV), metavar="ADDRESS",
+                   type=_parse_with(check_dask_address), help=(
         f"run the {what} on a Dask cluster: its scheduler (tcp://host:8786), or 'local' for "
         f"a local cluster of --jobs workers (default: ${DASK_ENV} if set, else the local pool)"))
 
 
+def _add_damaged_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--accept-damaged", action="store_true", help=(
+        "read damaged JPEG inputs anyway (cut short, corrupt data: libjpeg's warnings); "
+        "without it such a file fails with one line"))
+
+
 def _map_arguments(p: argparse.ArgumentParser) -> None:
+    _add_damaged_option(p)
     p.add_argument("image")
     p.add_argument("-o", "--output", required=True, help="map as 8-bit grey PNG")
     p.add_argument("--overlay", help="also write the jet heatmap over the photo (PNG)")
@@ -501,6 +492,7 @@ def _compress_arguments(p: argparse.ArgumentParser) -> None:
         "(the standard JPEGs' total); bytes go where they lower the set's error most"))
     p.add_argument("--map", help="use this map (grey image) instead of computing one")
     p.add_argument("--strip-metadata", action="store_true", help="do not copy EXIF and ICC")
+    _add_damaged_option(p)
     from msroi.batch.job import DEFAULT_BATCH_MAX_PIXELS
 
     p.add_argument("--overwrite", action="store_true", help=(
@@ -567,6 +559,7 @@ def _decode_arguments(p: argparse.ArgumentParser) -> None:
         "; ".join(f"{name} = {DECODERS[name].description}" for name in DECODERS)
         + " (default standard)"))
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    _add_damaged_option(p)
     p.add_argument("-q", "--quiet", action="store_true")
 
 
@@ -645,6 +638,7 @@ def _clic_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true")
     from msroi.batch.job import DEFAULT_BATCH_MAX_PIXELS
 
+    _add_damaged_option(p)
     p.set_defaults(budget="q50", map=None, strip_metadata=True, model=None,
                    max_pixels=DEFAULT_BATCH_MAX_PIXELS)
     _add_map_options(p)
@@ -685,6 +679,17 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+#: Exit statuses of every msroi command (the README's table).
+EXIT_CODES = {
+    0: "done: every file written or already up to date",
+    1: "a folder run finished, but some files failed (each named on stderr and in the report)",
+    2: "nothing done: a usage error, a bad or damaged input, an output refused, an "
+       "impossible budget, an unknown model; or the one file of a one-file run failed",
+    130: "stopped by SIGINT (Ctrl-C) after the files in flight; rerun to resume",
+    143: "stopped by SIGTERM after the files in flight; rerun to resume",
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
@@ -697,6 +702,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # outside a batch run, which stops by itself
         print("msroi: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # the system refused (full disk, permissions) where no check did
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"msroi: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("msroi: error: out of memory (lower --max-pixels or --jobs)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from msroi.errors import BudgetError, MsroiError
+from msroi.errors import BudgetError, InvalidArgumentError, MsroiError
 
 TRACKS = ("lowrate", "transparent")
 LOWRATE_BPP = 0.15
@@ -55,8 +55,12 @@ def set_numbers(originals: list[np.ndarray], decoded: list[np.ndarray], sizes: l
     """CLIC's aggregates: bits per pixel of the set, PSNR of one MSE over all RGB samples,
     MS-SSIM averaged with pixel weights over the images of at least 161 pixels a side (nan
     if none is that large: the MS-SSIM rule is then not applied)."""
-    from msroi.metrics import (bits_per_pixel, dataset_psnr, multiscale_structural_similarity,
-                               pixel_weighted_mean)
+    from msroi.metrics import (
+        bits_per_pixel,
+        dataset_psnr,
+        multiscale_structural_similarity,
+        pixel_weighted_mean,
+    )
 
     pixels = [o.shape[0] * o.shape[1] for o in originals]
     scores = [multiscale_structural_similarity(o, d) if min(o.shape[:2]) >= 161 else float("nan")
@@ -82,7 +86,7 @@ def pack(images: list, track: str, settings, *, executor=None, progress: bool = 
     from msroi.rate import allocate
 
     if track not in TRACKS:
-        raise ValueError(f"unknown track '{track}' (choose from {', '.join(TRACKS)})")
+        raise InvalidArgumentError(f"unknown track '{track}' (choose from {', '.join(TRACKS)})")
 
     fields = {f.name for f in dataclasses.fields(CODECS.get_class(settings.method).Settings)}
     variants = [settings]
@@ -160,26 +164,59 @@ def pack(images: list, track: str, settings, *, executor=None, progress: bool = 
     return Submission(files, decoded, summary, rows)
 
 
-def write_submission(submission: Submission, inputs: list[Path], out: str | Path, *,
-                     decoder: str, replace_files: bool = False) -> list[Path]:
-    """The files (``<input stem>.jpg``) and ``decode.py`` into ``out``, written atomically;
-    nothing is written if a target is an input, or exists and ``replace_files`` is False.
-    Returns the paths written."""
-    import os
+def submission_targets(inputs: list[Path], out: str | Path) -> list[Path]:
+    """The files a submission of ``inputs`` writes into ``out``: ``<input stem>.jpg`` each,
+    ``decode.py``, ``report.csv``. :class:`MsroiError` naming both inputs where two would
+    share a file name (compared case-insensitively)."""
+    out = Path(out)
+    seen: dict[str, Path] = {}
+    for path in inputs:
+        key = f"{path.stem}.jpg".casefold()
+        if key in seen:
+            raise MsroiError(f"{seen[key]} and {path}: both would be {path.stem}.jpg in the "
+                             f"submission {out}; rename one")
+        seen[key] = path
+    return [out / f"{p.stem}.jpg" for p in inputs] + [out / "decode.py", out / "report.csv"]
 
-    from msroi.io import write_bytes_atomic
+
+def check_submission(inputs: list[Path], out: str | Path, *, overwrite: bool = False) -> None:
+    """Refuses (one line), before any work, a submission that would write over an input, a
+    folder or device, or a file msroi did not write (unless ``overwrite``); files an earlier
+    pack wrote there may be replaced, so the same command can be run again."""
+    from msroi.batch.run import OutputFolder
+
+    outputs = OutputFolder(Path(out), overwrite=overwrite)
+    for target in submission_targets(inputs, out):
+        if refusal := outputs.refusal(target, tuple(inputs)):
+            raise MsroiError(refusal)
+
+
+def report_csv(submission: Submission, inputs: list[Path]) -> bytes:
+    """``report.csv`` of a submission: one line per image."""
+    header = "image,bytes,quality,subsampling,bpp,ms_ssim\n"
+    lines = [f"{f.name},{r['bytes']},{r['quality']},{r['subsampling']},{r['bpp']:.5f},"
+             f"{r['ms_ssim']:.5f}\n" for f, r in zip(inputs, submission.rows)]
+    return (header + "".join(lines)).encode()
+
+
+def write_submission(submission: Submission, inputs: list[Path], out: str | Path, *,
+                     decoder: str, overwrite: bool = False) -> list[Path]:
+    """The files, ``decode.py`` and ``report.csv`` into ``out``, each written atomically
+    and recorded in the folder's manifest, under its lock; nothing is written if
+    :func:`check_submission` refuses. Returns the paths written."""
+    from msroi.batch.manifest import FolderLock
+    from msroi.batch.run import OutputFolder
 
     out = Path(out)
-    targets = [out / f"{path.stem}.jpg" for path in inputs] + [out / "decode.py"]
-    if len({t.name.casefold() for t in targets}) < len(targets):
-        raise MsroiError(f"{out}: two images would get the same file name")
-    sources = {p.resolve() for p in inputs}
-    for target in targets:
-        if target.exists() and target.resolve() in sources:
-            raise MsroiError(f"{target}: would overwrite an input; choose another output folder")
-        if os.path.lexists(target) and not replace_files:
-            raise MsroiError(f"{target}: exists; pass --overwrite to replace it")
-    for target, data in zip(targets, submission.files + [DECODER_PROGRAM.format(decoder=decoder).encode()]):
-        write_bytes_atomic(target, data, replace=replace_files)
+    targets = submission_targets(inputs, out)
+    contents = submission.files + [DECODER_PROGRAM.format(decoder=decoder).encode(),
+                                   report_csv(submission, inputs)]
+    with FolderLock(out):
+        check_submission(inputs, out, overwrite=overwrite)
+        outputs = OutputFolder(out, overwrite=overwrite)
+        try:
+            for target, data in zip(targets, contents):
+                outputs.write(target, data)
+        finally:
+            outputs.close()
     return targets
-

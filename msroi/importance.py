@@ -9,14 +9,16 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from msroi.errors import InvalidArgumentError
+
 
 def check_map(importance: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Validates a float map against an image shape (H, W); returns it as float32."""
     importance = np.asarray(importance, dtype=np.float32)
     if importance.shape != tuple(shape):
-        raise ValueError(f"map shape {importance.shape} differs from image shape {tuple(shape)}")
+        raise InvalidArgumentError(f"map shape {importance.shape} differs from image shape {tuple(shape)}")
     if not np.all(np.isfinite(importance)) or importance.min() < 0 or importance.max() > 1:
-        raise ValueError("map values must be finite and lie in [0, 1]")
+        raise InvalidArgumentError("map values must be finite and lie in [0, 1]")
     return importance
 
 

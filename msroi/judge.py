@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from msroi.errors import InvalidArgumentError
+
 JUDGE_PRESET = "deeplabv3_pascal"
 JUDGE_VERSION = "1"  # part of the cache key: bump when the judge's output changes
 
@@ -43,9 +45,8 @@ class Judge:
 
     def __init__(self, *, threshold: float = 0.5, faces: bool = True, min_fraction: float = 0.005,
                  cache_dir: str | os.PathLike | None | bool = True):
-        from msroi.zoo import read_preset
-
         from msroi.runtime import LiteModel
+        from msroi.zoo import read_preset
 
         config = read_preset(JUDGE_PRESET)
         self.classes = config["classes"]
@@ -109,7 +110,7 @@ class Judge:
         """Object mask, bool (H, W): segmenter objects, else faces, else empty."""
         image = np.asarray(image)
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise ValueError(f"expected an RGB uint8 image (H, W, 3), got {image.dtype} {image.shape}")
+            raise InvalidArgumentError(f"expected an RGB uint8 image (H, W, 3), got {image.dtype} {image.shape}")
         path = self.cache_dir / f"{self._key(image)}.png" if self.cache_dir else None
         if path is not None and path.is_file():
             return np.asarray(Image.open(path)) > 0

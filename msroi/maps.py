@@ -20,6 +20,7 @@ from typing import Callable, Sequence
 import numpy as np
 from PIL import Image
 
+from msroi.errors import InvalidArgumentError
 from msroi.runtime import MapNetwork
 from msroi.zoo import DEFAULT_MAP_MODEL, NetworkCache
 
@@ -235,13 +236,15 @@ def semantic_map(image: np.ndarray, model: MapNetwork | str | None = None, *,
     """
     image = np.asarray(image)
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise ValueError(f"expected an RGB uint8 image (H, W, 3), got {image.dtype} {image.shape}")
+        raise InvalidArgumentError(f"expected an RGB uint8 image (H, W, 3), got {image.dtype} {image.shape}")
+    if image.shape[0] == 0 or image.shape[1] == 0:
+        raise InvalidArgumentError(f"the image has no pixels (shape {image.shape})")
     if top_k < 1:
-        raise ValueError("top_k must be at least 1")
+        raise InvalidArgumentError("top_k must be at least 1")
     if combine not in COMBINERS:
-        raise ValueError(f"unknown combination '{combine}' (choose from {', '.join(COMBINERS)})")
+        raise InvalidArgumentError(f"unknown combination '{combine}' (choose from {', '.join(COMBINERS)})")
     if recipe is not None and recipe not in MAP_RECIPES:
-        raise ValueError(f"unknown map recipe '{recipe}' (choose from {', '.join(MAP_RECIPES)})")
+        raise InvalidArgumentError(f"unknown map recipe '{recipe}' (choose from {', '.join(MAP_RECIPES)})")
     classifier = resolve_model(model, runtime=runtime)
     if recipe is None:
         recipe = DEFAULT_RECIPE if classifier.cue_layers else "energy"
@@ -289,7 +292,7 @@ def overlay(image: np.ndarray, importance: np.ndarray, *, alpha: float = 0.4) ->
     from matplotlib import colormaps
 
     if importance.shape != image.shape[:2]:
-        raise ValueError(f"map {importance.shape} and image {image.shape[:2]} differ in size")
+        raise InvalidArgumentError(f"map {importance.shape} and image {image.shape[:2]} differ in size")
     heat = colormaps["jet"](np.clip(importance, 0, 1))[..., :3]
     blended = alpha * (image.astype(np.float32) / 255.0) + (1 - alpha) * heat
     return np.clip(np.round(blended * 255.0), 0, 255).astype(np.uint8)

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 import time
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from msroi.errors import InvalidArgumentError
 from msroi.importance import check_map
 from msroi.io import LoadedImage, load_image
 from msroi.jpeg.codec import Codec, CompressResult
 from msroi.jpeg.registry import CODECS
 from msroi.maps import DEFAULT_TOP_K, DEFAULT_WORKING_SIZE, semantic_map
-from msroi.rate import DEFAULT_REFERENCE_QUALITY, Budget, RatePoint, allocate, compress_to_budget
+from msroi.rate import (
+    DEFAULT_REFERENCE_QUALITY,
+    Budget,
+    RatePoint,
+    allocate,
+    compress_to_budget,
+)
 from msroi.runtime import MapNetwork
 
 if TYPE_CHECKING:
@@ -29,11 +37,11 @@ def as_budget(budget: Budget | int | float | str | None) -> Budget:
     if isinstance(budget, Budget):
         return budget
     if isinstance(budget, bool):
-        raise TypeError("budget cannot be a bool")
-    if isinstance(budget, int):
-        return Budget(max_bytes=budget)
-    if isinstance(budget, float):
-        return Budget(bpp=budget)
+        raise InvalidArgumentError("budget cannot be a bool")
+    if isinstance(budget, numbers.Integral):
+        return Budget(max_bytes=int(budget))
+    if isinstance(budget, numbers.Real):
+        return Budget(bpp=float(budget))
     return Budget.parse(str(budget))
 
 
@@ -45,7 +53,7 @@ def make_codec(method: str | Codec, options: dict[str, Any] | None = None) -> Co
     try:
         return CODECS.get_class(method)(**(options or {}))
     except TypeError as exc:  # a setting the codec does not have
-        raise ValueError(str(exc)) from None
+        raise InvalidArgumentError(str(exc)) from None
 
 
 def compress(
@@ -82,9 +90,9 @@ def compress(
         loaded = LoadedImage(pixels=np.asarray(image))
     pixels = loaded.pixels
     if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
-        raise ValueError(f"expected an RGB uint8 image (H, W, 3), got {pixels.dtype} {pixels.shape}")
+        raise InvalidArgumentError(f"expected an RGB uint8 image (H, W, 3), got {pixels.dtype} {pixels.shape}")
     if pixels.shape[0] == 0 or pixels.shape[1] == 0:
-        raise ValueError(f"the image has no pixels (shape {pixels.shape})")
+        raise InvalidArgumentError(f"the image has no pixels (shape {pixels.shape})")
     codec = make_codec(method, codec_options)
     report: dict[str, Any] = {}
     if importance is None:

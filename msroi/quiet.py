@@ -15,23 +15,40 @@ import sys
 import tempfile
 
 
+class _Captured:
+    """What a :func:`captured_stderr` block wrote to file descriptor 2 (``text``, after it)."""
+
+    text = ""
+
+
 @contextlib.contextmanager
-def held_stderr():
-    """Runs the block with file descriptor 2 held in a temporary file; shown if it raises."""
+def captured_stderr():
+    """Runs the block with file descriptor 2 (where C libraries print) held in a temporary
+    file; yields an object whose ``text`` is what was written, once the block ends."""
+    captured = _Captured()
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as held:
         os.dup2(held.fileno(), 2)
         try:
-            yield
-        except BaseException:
-            os.dup2(saved, 2)
-            held.seek(0)
-            sys.stderr.write(held.read().decode(errors="replace"))
-            raise
+            yield captured
         finally:
             os.dup2(saved, 2)
             os.close(saved)
+            held.seek(0)
+            captured.text = held.read().decode(errors="replace")
+
+
+@contextlib.contextmanager
+def held_stderr():
+    """Runs the block with file descriptor 2 held back; what was written is shown if the
+    block raises."""
+    try:
+        with captured_stderr() as captured:
+            yield
+    except BaseException:
+        sys.stderr.write(captured.text)
+        raise
 
 
 def import_tensorflow():

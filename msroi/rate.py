@@ -11,6 +11,7 @@ codec's second knob where it declares one. :func:`allocate` splits one budget ov
 from __future__ import annotations
 
 import functools
+import numbers
 import re
 import time
 from dataclasses import dataclass
@@ -18,13 +19,18 @@ from typing import Callable
 
 import numpy as np
 
-from msroi.errors import BudgetError
+from msroi.errors import BudgetError, InvalidArgumentError
 from msroi.jpeg.codec import Codec, CompressResult
 from msroi.jpeg.standard import encode_pillow
 
 DEFAULT_REFERENCE_QUALITY = 50
 #: Tries placed by a size proxy before plain bisection takes over (see search_quality).
 PROXY_STEPS = 4
+
+
+#: Largest budgets taken (a terabyte; 1000 bits per pixel): anything larger is a typo.
+MAX_BUDGET_BYTES = 10**12
+MAX_BUDGET_BPP = 1000.0
 
 
 @dataclass(frozen=True)
@@ -40,27 +46,33 @@ class Budget:
     def __post_init__(self):
         given = [v for v in (self.max_bytes, self.bpp, self.jpeg_quality) if v is not None]
         if len(given) != 1:
-            raise ValueError("a Budget needs exactly one of max_bytes, bpp, jpeg_quality")
-        if self.max_bytes is not None and self.max_bytes <= 0:
-            raise ValueError("max_bytes must be positive")
-        if self.bpp is not None and self.bpp <= 0:
-            raise ValueError("bpp must be positive")
-        if self.jpeg_quality is not None and not 1 <= self.jpeg_quality <= 100:
-            raise ValueError("jpeg_quality must be 1..100")
+            raise InvalidArgumentError("a Budget needs exactly one of max_bytes, bpp, jpeg_quality")
+        if self.max_bytes is not None and not (
+                isinstance(self.max_bytes, numbers.Integral) and 0 < self.max_bytes <= MAX_BUDGET_BYTES):
+            raise InvalidArgumentError(f"budget of {self.max_bytes!r} bytes: must be a whole "
+                                       f"number from 1 to {MAX_BUDGET_BYTES:,}")
+        if self.bpp is not None and not (
+                isinstance(self.bpp, numbers.Real) and 0 < self.bpp <= MAX_BUDGET_BPP):
+            raise InvalidArgumentError(f"budget of {self.bpp!r} bpp: must be a number above 0 "
+                                       f"and at most {MAX_BUDGET_BPP}")
+        if self.jpeg_quality is not None and not (
+                isinstance(self.jpeg_quality, numbers.Integral) and 1 <= self.jpeg_quality <= 100):
+            raise InvalidArgumentError(f"budget quality {self.jpeg_quality!r}: must be 1..100")
 
     @classmethod
     def parse(cls, text: str) -> "Budget":
-        """``q50`` (standard JPEG at quality 50), ``30000`` / ``30000B`` / ``30kB`` (bytes;
-        k = 1000), ``0.5bpp``."""
+        """``q50`` (standard JPEG at quality 50), ``30000`` / ``30000B`` / ``30kB`` /
+        ``2.5MB`` / ``1GB`` (bytes; k = 1000), ``0.5bpp``."""
         t = text.strip().lower()
         if m := re.fullmatch(r"q(\d{1,3})", t):
             return cls(jpeg_quality=int(m.group(1)))
-        if m := re.fullmatch(r"(\d+(?:\.\d+)?)\s*bpp", t):
+        if m := re.fullmatch(r"(\d{1,15}(?:\.\d{1,15})?)\s*bpp", t):
             return cls(bpp=float(m.group(1)))
-        if m := re.fullmatch(r"(\d+(?:\.\d+)?)\s*(b|kb|mb)?", t):
-            scale = {None: 1, "b": 1, "kb": 1000, "mb": 1_000_000}[m.group(2)]
+        if m := re.fullmatch(r"(\d{1,15}(?:\.\d{1,15})?)\s*(b|kb|mb|gb)?", t):
+            scale = {None: 1, "b": 1, "kb": 1000, "mb": 1_000_000, "gb": 1_000_000_000}[m.group(2)]
             return cls(max_bytes=int(float(m.group(1)) * scale))
-        raise ValueError(f"cannot read budget {text!r} (examples: q50, 30000, 30kB, 0.5bpp)")
+        raise InvalidArgumentError(f"cannot read budget {text!r} (examples: q50, 30000, 30kB, "
+                                   "2MB, 0.5bpp)")
 
     def target_bytes(self, image: np.ndarray, *, exif: bytes | None = None,
                      icc_profile: bytes | None = None) -> int:

@@ -16,11 +16,9 @@ import importlib.util
 import json
 import os
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from typing import TYPE_CHECKING
-
-from msroi.errors import ModelError
+from msroi.errors import InvalidArgumentError, ModelError
 
 if TYPE_CHECKING:  # Keras is imported where a network is built: finding presets needs none
     import keras
@@ -62,6 +60,18 @@ def preset_directory(name: str | os.PathLike) -> Path:
             return root / str(name)
     known = ", ".join(list_models()) or "none found"
     raise ModelError(f"unknown model '{name}' (available: {known})")
+
+
+def check_map_model(name: str | os.PathLike) -> Path:
+    """The folder of preset ``name`` if it is a map model (a classifier with class maps);
+    :class:`ModelError` (one line) for an unknown preset or one of another kind (e.g. the
+    post-filter). Cheap: reads config.json only."""
+    directory = preset_directory(name)
+    kind = _read_json(directory / "config.json").get("kind")
+    if kind != "classifier":
+        raise ModelError(f"model '{name}' is a {kind}, not a map model (a classifier with "
+                         "class maps; see 'msroi models')")
+    return directory
 
 
 def _read_json(path: Path) -> dict:
@@ -167,7 +177,7 @@ def load_map_network(name: str | os.PathLike = DEFAULT_MAP_MODEL, *,
     from msroi.runtime import LiteClassifier, litert_available
 
     if runtime not in RUNTIMES:
-        raise ValueError(f"unknown runtime '{runtime}' (choose from {', '.join(RUNTIMES)})")
+        raise InvalidArgumentError(f"unknown runtime '{runtime}' (choose from {', '.join(RUNTIMES)})")
     config = read_preset(name, verify=False)
     if config.get("kind") != "classifier":
         raise ModelError(f"model '{name}' is a {config.get('kind')}, not a classifier with class maps")

@@ -6,12 +6,18 @@ job), ``executor`` (here, a local process pool, or Dask), ``run`` (the whole run
 no-overwrite, signals, report).
 """
 
-from msroi.batch.executor import DASK_ENV, make_executor, run_unordered, usable_cores
+from msroi.batch.executor import (
+                                  DASK_ENV,
+                                  check_dask_address,
+                                  make_executor,
+                                  run_unordered,
+                                  usable_cores,
+)
 from msroi.batch.job import CompressSettings, JobResult, compress_file
 from msroi.batch.manifest import LOCK_NAME, MANIFEST_NAME
 from msroi.batch.plan import Plan, plan_outputs
 from msroi.batch.run import REPORT_NAME, BatchReport, OutputFolder, compress_files
 
-__all__ = ["DASK_ENV", "LOCK_NAME", "MANIFEST_NAME", "REPORT_NAME", "BatchReport",
+__all__ = ["DASK_ENV", "check_dask_address", "LOCK_NAME", "MANIFEST_NAME", "REPORT_NAME", "BatchReport",
            "CompressSettings", "JobResult", "OutputFolder", "Plan", "compress_file",
            "compress_files", "make_executor", "plan_outputs", "run_unordered", "usable_cores"]

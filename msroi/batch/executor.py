@@ -9,7 +9,9 @@ running jobs finish. The executors differ only in where a job runs:
 - :class:`PoolExecutor`: local worker processes (``spawn``: TensorFlow does not survive a
   fork), each with its own temporary folder inside the run's (removed at the end, so
   nothing leaks into $TMPDIR even if a worker is killed) and its share of the cores;
-  workers ignore SIGINT/SIGTERM so a Ctrl-C lets their files finish. A worker that dies
+  workers ignore SIGINT/SIGTERM so a Ctrl-C lets their files finish, and die with the
+  parent however it dies (``PR_SET_PDEATHSIG``, and a watch on the parent's pid); the run
+  folder of a run that was killed is swept by the next run. A worker that dies
   (out of memory, killed) fails its jobs; each is tried once more on a new pool;
 - :class:`DaskExecutor`: a ``dask.distributed`` cluster (``tcp://host:8786``) or a local one
   (``local``); Dask itself reruns the jobs of a worker that dies.
@@ -18,11 +20,17 @@ running jobs finish. The executors differ only in where a job runs:
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
+import fcntl
+import glob
 import multiprocessing
 import os
+import re
 import shutil
 import signal
 import tempfile
+import threading
+import time
 from typing import Any, Callable, Iterable, Iterator
 
 #: Environment variable naming a Dask scheduler for ``msroi compress`` (like ``--dask``).
@@ -74,7 +82,32 @@ def thread_environment(threads: int) -> dict[str, str]:
             "TF_NUM_INTEROP_THREADS": "1"}
 
 
-def _init_worker(tmpdir: str, threads: int) -> None:
+_PR_SET_PDEATHSIG = 1
+_RUN_PREFIX = "msroi-run-"
+_RUN_LOCK = ".alive"
+
+
+def _die_with(parent: int) -> None:
+    """Ends this process when ``parent`` ends: the kernel's parent-death signal where there
+    is one (Linux), and a thread that watches the parent's pid everywhere (the signal is
+    tied to the thread that started the worker, and may be missed before it is set)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="msroi-parent-watch", daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the signal was set
+        os._exit(1)
+
+
+def _init_worker(tmpdir: str, threads: int, parent: int) -> None:
+    _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent decides when to stop
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.environ["TMPDIR"] = tmpdir
@@ -88,7 +121,12 @@ class PoolExecutor:
     def __init__(self, workers: int):
         self.workers = workers
         self.window = 2 * workers
-        self._tmpdir = tempfile.mkdtemp(prefix="msroi-run-")
+        sweep_dead_runs()
+        self._tmpdir = tempfile.mkdtemp(prefix=_RUN_PREFIX)
+        # held while this run lives: the next run sweeps the folder once nobody holds it
+        self._alive = os.open(os.path.join(self._tmpdir, _RUN_LOCK),
+                              os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fcntl.flock(self._alive, fcntl.LOCK_EX)
         self._threads = max(1, usable_cores() // workers)
         self._pool = self._new_pool()
         self._retries: dict[cf.Future, tuple[Callable, tuple]] = {}
@@ -96,7 +134,7 @@ class PoolExecutor:
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         return cf.ProcessPoolExecutor(
             self.workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker, initargs=(self._tmpdir, self._threads))
+            initializer=_init_worker, initargs=(self._tmpdir, self._threads, os.getpid()))
 
     def submit(self, fn: Callable, *args) -> cf.Future:
         try:
@@ -135,7 +173,27 @@ class PoolExecutor:
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(self._tmpdir, ignore_errors=True)
+        os.close(self._alive)
 
+
+def sweep_dead_runs(parent: str | None = None) -> list[str]:
+    """Removes the run folders (``msroi-run-*`` in ``parent``, default the temporary
+    folder) that no living run holds: what a killed run left. Returns those removed."""
+    removed = []
+    for folder in glob.glob(os.path.join(parent or tempfile.gettempdir(), _RUN_PREFIX + "*")):
+        try:
+            fd = os.open(os.path.join(folder, _RUN_LOCK), os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            continue  # not a run folder of this version, or not ours to judge
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue  # a living run holds it
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(fd)
+        removed.append(folder)
+    return removed
 
 class DaskExecutor:
     """Jobs on a Dask cluster: ``address`` of its scheduler, or ``"local"`` for a
@@ -164,7 +222,7 @@ class DaskExecutor:
             address = self._cluster
         try:
             self._client = distributed.Client(address, timeout="20s")
-        except OSError as exc:
+        except (OSError, ValueError, TypeError) as exc:
             from msroi.errors import MsroiError
 
             raise MsroiError(f"--dask {address}: cannot reach the scheduler ({exc})") from None
@@ -199,10 +257,25 @@ class DaskExecutor:
             self._cluster.close()
 
 
+_DASK_ADDRESS = re.compile(r"(?:(?:tcp|tls|inproc|ucx|ws|wss)://)?"
+                           r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::\d{1,5})?")
+
+
+def check_dask_address(address: str) -> str:
+    """``address`` if it is ``local`` or a scheduler address (``tcp://host:8786``,
+    ``host:8786``, ``tls://[::1]:8786``); :class:`MsroiError` (one line) otherwise."""
+    from msroi.errors import InvalidArgumentError
+
+    if address == "local" or _DASK_ADDRESS.fullmatch(address):
+        return address
+    raise InvalidArgumentError(f"--dask {address!r}: not a scheduler address (examples: local, "
+                               "tcp://host:8786)")
+
+
 def make_executor(jobs: int, dask: str | None = None):
     """Inline for one job, a process pool for more, or Dask when a scheduler is named."""
     if dask:
-        return DaskExecutor(dask, jobs)
+        return DaskExecutor(check_dask_address(dask), jobs)
     return InlineExecutor() if jobs <= 1 else PoolExecutor(jobs)
 
 

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from msroi.errors import MsroiError
+from msroi.io import DEFAULT_MAX_FILE_BYTES
 
 #: Report columns, in order (a column a run has no value for stays empty).
 REPORT_COLUMNS = ("input", "output", "status", "bytes", "target_bytes", "bpp", "quality",
@@ -36,7 +37,9 @@ class CompressSettings:
     ``map_options``: of :func:`msroi.maps.semantic_map` (``recipe``, ``top_k``,
     ``combine``, ``working_size``, ``runtime``); ``importance_png``: a given map (8-bit grey
     image bytes) instead of computing one (single-file runs); ``decoder``: the decoder a
-    set budget measures the error after (:mod:`msroi.decode`).
+    set budget measures the error after (:mod:`msroi.decode`); ``accept_damaged``: read
+    damaged JPEGs anyway (:func:`msroi.io.jpeg_damage`); ``max_pixels``, ``max_bytes``:
+    the largest image and input file read (the map too).
     """
 
     method: str = "rdq"
@@ -49,6 +52,8 @@ class CompressSettings:
     importance_file: str | None = None
     importance_png: bytes | None = None
     decoder: str = "standard"
+    accept_damaged: bool = False
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES
 
     def digest(self) -> str:
         """A hash of the settings and the msroi version: a rerun redoes a file whose
@@ -59,7 +64,7 @@ class CompressSettings:
         values["importance_png"] = (hashlib.sha256(self.importance_png).hexdigest()
                                     if self.importance_png else None)
         values["importance_file"] = None  # its bytes count, not its name
-        values["max_pixels"] = None  # a guard, not an output setting
+        values["max_pixels"] = values["max_bytes"] = None  # guards, not output settings
         text = json.dumps({"version": __version__, **values}, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -95,11 +100,13 @@ def _compress(settings: CompressSettings, name: str, data: bytes) -> JobResult:
     from msroi.io import load_image, read_grayscale
 
     start = time.perf_counter()
-    loaded = load_image(name, data=data, max_pixels=settings.max_pixels)
+    loaded = load_image(name, data=data, max_pixels=settings.max_pixels,
+                        accept_damaged=settings.accept_damaged)
     seconds_read = time.perf_counter() - start
     importance = None
     if settings.importance_png is not None:
-        grey = read_grayscale(settings.importance_file or "--map", data=settings.importance_png)
+        grey = read_grayscale(settings.importance_file or "--map", data=settings.importance_png,
+                              max_pixels=settings.max_pixels, accept_damaged=settings.accept_damaged)
         importance = map_from_uint8(grey, loaded.pixels.shape[:2])
     start = time.perf_counter()
     result = pipeline.compress(loaded, importance=importance, model=settings.model,

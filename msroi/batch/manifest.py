@@ -7,26 +7,34 @@ names the owner (pid, host, start) for the message a second run prints when it r
 ``.msroi-manifest.jsonl``: the commit log of the folder, one JSON object a line, flushed and
 fsync'd line by line:
 
-- ``{"event": "writing", "output": ...}`` before an output is written (so a run killed
-  between the write and its record still knows the file is its own);
+- ``{"event": "writing", "output": ..., "output_size", "sha256"}`` before an output is
+  written (so a run killed between the write and its record still knows the file is its
+  own: the file there is msroi's only if its size and sha256 are those recorded; a write
+  that failed leaves a record that matches nothing a user puts there later);
 - ``{"event": "done", "input": ..., "input_size", "input_mtime_ns", "settings", "output",
   "output_size", "output_mtime_ns", "row": {...}}`` once it is written;
 - ``{"event": "report", "output": ..., "output_size", "output_mtime_ns"}`` for the report.
 
-A file in the folder is msroi's (may be replaced) when the manifest's last record of it
-still matches its size and modification time, or when it was being written by a run that
-stopped; anything else there (a user's photo, a file edited since) is not. Outputs are
-recorded relative to the folder, so a moved folder keeps its history. A torn last line
-(power cut) is ignored.
+A file in the folder is msroi's (may be replaced) when it matches the manifest's last
+"done" record of it (size and modification time) or a "writing" record made after it (size
+and content hash); anything else there (a user's photo, a file edited since) is not.
+Outputs are recorded relative to the folder, so a moved folder keeps its history. A torn
+last line (power cut) is ignored.
+
+Both files are opened without following symbolic links (``O_NOFOLLOW``) and only when they
+are regular files that msroi wrote: a link, a device, or a user's own file under one of
+these names is refused with one line, never written into.
 """
 
 from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import socket
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +44,45 @@ from msroi.errors import MsroiError
 
 MANIFEST_NAME = ".msroi-manifest.jsonl"
 LOCK_NAME = ".msroi.lock"
+_OWNER_PREFIX = "msroi run: "
+
+
+def open_own_file(path: Path, flags: int, what: str) -> int:
+    """A file descriptor of msroi's own state file ``path`` opened with ``flags`` (plus
+    ``O_NOFOLLOW``): never through a symbolic link, never a device or FIFO (opened
+    non-blocking, then checked). :class:`MsroiError` (one line) otherwise."""
+    try:
+        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise MsroiError(f"{path}: is a symbolic link; msroi's {what} never is one (move "
+                             "it away or choose another output folder)") from None
+        raise MsroiError(f"{path}: cannot open the {what} ({exc.strerror})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise MsroiError(f"{path}: is not a regular file; msroi's {what} must be one (move "
+                         "it away or choose another output folder)")
+    os.set_blocking(fd, True)
+    return fd
+
+
+def sha256_of(path: Path, limit: int) -> str | None:
+    """The sha256 of the regular file ``path`` if it is at most ``limit`` bytes, else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        digest = hashlib.sha256()
+        while chunk := os.read(fd, 1 << 20):
+            digest.update(chunk)
+        return digest.hexdigest()
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -48,8 +95,8 @@ class InputIdentity:
 
     @classmethod
     def of(cls, path: Path) -> "InputIdentity":
-        stat = path.stat()
-        return cls(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+        info = path.stat()
+        return cls(os.path.realpath(path), info.st_size, info.st_mtime_ns)
 
 
 class FolderLock:
@@ -60,8 +107,17 @@ class FolderLock:
         self._fd: int | None = None
 
     def __enter__(self) -> "FolderLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise MsroiError(f"{self.path.parent}: cannot make the output folder "
+                             f"({exc.strerror})") from None
+        fd = open_own_file(self.path, os.O_RDWR | os.O_CREAT, "lock file")
+        held = os.pread(fd, 200, 0).decode(errors="replace").strip()
+        if held and not held.startswith((_OWNER_PREFIX, "pid ")):
+            os.close(fd)
+            raise MsroiError(f"{self.path}: not msroi's lock file (it holds other text); "
+                             "move it away or choose another output folder")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -72,9 +128,13 @@ class FolderLock:
                                  f"({owner}); wait for it to finish or choose another "
                                  "output folder") from None
             raise MsroiError(f"{self.path}: cannot lock ({exc.strerror})") from None
-        owner = f"pid {os.getpid()} on {socket.gethostname()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}"
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, owner.encode(), 0)
+        owner = (f"{_OWNER_PREFIX}pid {os.getpid()} on {socket.gethostname()}, since "
+                 f"{time.strftime('%Y-%m-%d %H:%M:%S')}")
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, owner.encode(), 0)
+        except OSError:
+            pass  # a full disk: the lock holds all the same; a refusal then names no owner
         self._fd = fd
         return self
 
@@ -89,10 +149,10 @@ class FolderLock:
 
 def _stat(path: Path) -> tuple[int, int] | None:
     try:
-        stat = path.stat()
-    except FileNotFoundError:
+        info = path.stat()
+    except OSError:
         return None
-    return stat.st_size, stat.st_mtime_ns
+    return info.st_size, info.st_mtime_ns
 
 
 class Manifest:
@@ -103,41 +163,64 @@ class Manifest:
         self.folder = folder
         self.path = folder / MANIFEST_NAME
         self._done: dict[str, dict] = {}      # input path -> its last "done" record
-        self._files: dict[str, tuple] = {}    # output (relative) -> (size, mtime_ns) or "writing"
-        if self.path.exists():
+        # output (relative) -> what that file may be to count as msroi's: its last "done"
+        # (size, mtime_ns), then ("sha256", size, digest) of each "writing" record since
+        self._files: dict[str, list[tuple]] = {}
+        if os.path.lexists(self.path):
             self._read()
-        self._file = None
+        self._fd: int | None = None
 
     def _read(self) -> None:
+        fd = open_own_file(self.path, os.O_RDONLY, "run manifest")
         try:
-            lines = self.path.read_text(errors="replace").splitlines()
+            with os.fdopen(fd, "r", encoding="utf-8", errors="replace") as f:
+                lines = f.read().splitlines()
         except OSError as exc:
             raise MsroiError(f"{self.path}: cannot read the run manifest ({exc.strerror})") from None
+        records = 0
         for line in lines:
             try:
                 record = json.loads(line)
                 event, output = record["event"], record["output"]
             except (ValueError, KeyError, TypeError):
                 continue  # a torn line from a run that died mid-write
+            records += 1
             if event == "writing":
-                self._files[output] = "writing"
+                if "sha256" in record:  # older records proved nothing: not trusted
+                    self._files.setdefault(output, []).append(
+                        ("sha256", record["output_size"], record["sha256"]))
             elif event in ("done", "report"):
-                self._files[output] = (record["output_size"], record["output_mtime_ns"])
+                self._files[output] = [(record["output_size"], record["output_mtime_ns"])]
                 if event == "done":
                     self._done[record["input"]] = record
+        if lines and not records:
+            raise MsroiError(f"{self.path}: not msroi's run manifest (no record in it); move "
+                             "it away or choose another output folder")
 
-    def _relative(self, path: Path) -> str:
-        return str(path.resolve().relative_to(self.folder.resolve()))
+    def _relative(self, path: Path) -> str | None:
+        """``path`` relative to the folder, links resolved; None if it lies outside."""
+        real = os.path.realpath(path)
+        root = os.path.realpath(self.folder)
+        relative = os.path.relpath(real, root)
+        return None if relative.startswith(os.pardir) else relative
+
+    def outside(self, path: Path) -> bool:
+        """Whether ``path`` leads out of the folder (through a linked subfolder)."""
+        return self._relative(path) is None
 
     def owns(self, path: Path) -> bool:
         """Whether ``path`` (in the folder) is a file msroi wrote and nobody changed since."""
-        try:
-            recorded = self._files.get(self._relative(path))
-        except ValueError:
+        relative = self._relative(path)
+        if relative is None or not os.path.isfile(path):
             return False
-        if recorded is None:
-            return False
-        return recorded == "writing" or recorded == _stat(path)
+        current = _stat(path)
+        for allowed in self._files.get(relative, []):
+            if allowed == current:
+                return True
+            if (allowed[0] == "sha256" and current is not None and current[0] == allowed[1]
+                    and sha256_of(path, allowed[1]) == allowed[2]):
+                return True
+        return False
 
     def finished(self, identity: InputIdentity, settings: str, output: Path) -> dict | None:
         """The report row of ``identity`` if it was compressed with ``settings`` into
@@ -150,16 +233,20 @@ class Manifest:
         return record["row"] if self.owns(output) else None
 
     def _append(self, record: dict[str, Any]) -> None:
-        if self._file is None:
-            self._file = open(self.path, "a", encoding="utf-8")
-        self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        if self._fd is None:
+            self._fd = open_own_file(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT,
+                                     "run manifest")
+        line = (json.dumps(record, separators=(",", ":")) + "\n").encode()
+        os.write(self._fd, line)
+        os.fsync(self._fd)
 
-    def writing(self, output: Path) -> None:
+    def writing(self, output: Path, data: bytes) -> None:
+        """Records that ``data`` is about to be written to ``output``."""
         relative = self._relative(output)
-        self._files[relative] = "writing"
-        self._append({"event": "writing", "output": relative})
+        digest = hashlib.sha256(data).hexdigest()
+        self._files.setdefault(relative, []).append(("sha256", len(data), digest))
+        self._append({"event": "writing", "output": relative, "output_size": len(data),
+                      "sha256": digest})
 
     def written(self, output: Path, *, identity: InputIdentity | None = None,
                 settings: str | None = None, row: dict | None = None) -> None:
@@ -167,7 +254,7 @@ class Manifest:
         ``row`` given) or the report (none given)."""
         relative = self._relative(output)
         size, mtime_ns = _stat(output)
-        self._files[relative] = (size, mtime_ns)
+        self._files[relative] = [(size, mtime_ns)]
         record: dict[str, Any] = {"output": relative, "output_size": size,
                                   "output_mtime_ns": mtime_ns}
         if identity is None:
@@ -179,6 +266,6 @@ class Manifest:
         self._append(record)
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

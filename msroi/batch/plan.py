@@ -17,29 +17,28 @@ Whether an existing output may be replaced depends on who wrote it (:mod:`.manif
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from msroi.errors import MsroiError
-from msroi.io import find_images
+from msroi.io import check_output, check_output_folder, walk_images
 
 
 @dataclass(frozen=True)
 class Plan:
     """``pairs``: (input, output) paths; ``folder``: the output folder of a folder run
-    (None for one file, which keeps no manifest)."""
+    (None for one file, which keeps no manifest); ``problems``: (path, reason) for what the
+    folder walk could not enter or read (reported as failed, never skipped unseen)."""
 
     pairs: list[tuple[Path, Path]]
     folder: Path | None
+    problems: list[tuple[Path, str]] = field(default_factory=list)
 
 
 def inside(path: Path, folder: Path) -> bool:
-    """Whether ``path`` lies in ``folder`` (links resolved)."""
-    try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
+    """Whether ``path`` lies in ``folder`` (links resolved; a link loop resolves no further)."""
+    real, root = os.path.realpath(path), os.path.realpath(folder)
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def unique_outputs(relative_inputs: list[Path], suffix: str = ".jpg") -> list[Path]:
@@ -79,19 +78,21 @@ def plan_outputs(source: str | os.PathLike, target: str | os.PathLike, *,
     an existing folder. Raises :class:`MsroiError` (one line) for a plan that would lose a file.
     """
     source, target = Path(source), Path(target)
-    if not source.exists():
+    if not os.path.lexists(source):
         raise MsroiError(f"{source}: no such file or folder")
     if source.is_dir():
-        if target.exists() and not target.is_dir():
+        if os.path.lexists(target) and not target.is_dir():
             raise MsroiError(f"{target}: exists and is not a folder; a folder input needs an "
                              "output folder")
         if inside(source, target):
-            raise MsroiError(f"{target}: the output folder contains the input folder {source}; "
+            what = "is" if inside(target, source) else "contains"
+            raise MsroiError(f"{target}: the output folder {what} the input folder {source}; "
                              "choose an output folder outside it")
-        files = [f for f in find_images(source) if not inside(f, target)]
+        check_output_folder(target)
+        walk = walk_images(source, skip=[target])
+        files = [f for f in walk.files if not inside(f, target)]
         outputs = unique_outputs([f.relative_to(source) for f in files], suffix)
-        return Plan([(f, target / o) for f, o in zip(files, outputs)], target)
+        return Plan([(f, target / o) for f, o in zip(files, outputs)], target, walk.problems)
     dst = target / (source.stem + suffix) if target.is_dir() else target
-    if dst.exists() and dst.resolve() == source.resolve():
-        raise MsroiError(f"{dst}: output would overwrite the input; choose another output")
+    check_output(dst, inputs=[source], replace=True)  # the input, a folder, a device: refused
     return Plan([(source, dst)], None)

@@ -25,15 +25,16 @@ from msroi.batch.executor import make_executor, run_unordered
 from msroi.batch.job import REPORT_COLUMNS, CompressSettings, compress_file
 from msroi.batch.manifest import FolderLock, InputIdentity, Manifest
 from msroi.batch.plan import Plan
-from msroi.errors import MsroiError
-from msroi.io import write_bytes_atomic
+from msroi.errors import MsroiError, OutputRefusedError
+from msroi.io import check_output, read_input, write_bytes_atomic
 
 REPORT_NAME = "msroi-report.csv"
 
 
 @dataclass
 class BatchReport:
-    """One row per planned input (``status``: done, up-to-date or failed), in plan order.
+    """One row per planned input (``status``: done, up-to-date, failed, or not started when
+    a signal stopped the run first), in plan order, after a row per folder-walk problem.
     ``interrupted``: the signal that stopped the run early, if any; ``report_path``: the
     CSV written (None for one file, or when it could not be written: ``report_error``)."""
 
@@ -49,7 +50,11 @@ class BatchReport:
 
     @property
     def done(self) -> list[dict[str, Any]]:
-        return [r for r in self.rows if r["status"] != "failed"]
+        return [r for r in self.rows if r["status"] in ("done", "up-to-date")]
+
+    @property
+    def not_started(self) -> int:
+        return sum(r["status"] == "not started" for r in self.rows)
 
     @property
     def ok(self) -> bool:
@@ -89,11 +94,17 @@ class OutputFolder:
     def may_replace(self, path: Path) -> bool:
         return self.manifest is not None and self.manifest.owns(path)
 
-    def refusal(self, path: Path) -> str | None:
+    def refusal(self, path: Path, inputs: tuple[Path, ...] = ()) -> str | None:
         """Why ``path`` may not be written, or None (then see :meth:`replaces`)."""
-        if path.is_dir():
-            return f"{path}: a folder is in the way of the output"
-        if os.path.lexists(path) and not self.may_replace(path) and not self.overwrite:
+        if self.manifest is not None and self.manifest.outside(path):
+            return (f"{path}: a symbolic link leads it out of the output folder "
+                    f"{self.folder}; left alone")
+        allowed = self.overwrite or not os.path.lexists(path) or self.may_replace(path)
+        try:
+            check_output(path, inputs=inputs, replace=True)
+        except OutputRefusedError as exc:
+            return str(exc)
+        if not allowed:
             return (f"{path}: exists and was not written by msroi; left as it is "
                     "(--overwrite replaces it)")
         return None
@@ -107,7 +118,7 @@ class OutputFolder:
         (FileExistsError if one appeared meanwhile)."""
         allowed = self.overwrite or self.may_replace(path)
         if self.manifest is not None:
-            self.manifest.writing(path)
+            self.manifest.writing(path, data)
         write_bytes_atomic(path, data, replace=allowed)
         if self.manifest is not None:
             self.manifest.written(path, **record)
@@ -138,7 +149,7 @@ def write_report(report: BatchReport, outputs: OutputFolder) -> None:
         return
     try:
         outputs.write(path, _report_csv(report.rows))
-    except OSError as exc:
+    except (OSError, MsroiError) as exc:
         report.report_error = f"{path}: cannot write the report ({exc.strerror or exc})"
         return
     report.report_path = path
@@ -178,6 +189,8 @@ def compress_files(plan: Plan, settings: CompressSettings, *, jobs: int = 1,
         outputs = OutputFolder(plan.folder, overwrite=overwrite)
         digest = settings.digest()
         todo: list[tuple[Path, Path, InputIdentity]] = []
+        problems = [{"input": str(path), "output": "", "status": "failed",
+                     "error": f"{path}: {reason}"} for path, reason in plan.problems]
         for src, dst in plan.pairs:
             row = rows[src] = {"input": str(src), "output": str(dst)}
             try:
@@ -188,7 +201,7 @@ def compress_files(plan: Plan, settings: CompressSettings, *, jobs: int = 1,
             finished = outputs.manifest and outputs.manifest.finished(identity, digest, dst)
             if finished:
                 row.update(finished, status="up-to-date")
-            elif refusal := outputs.refusal(dst):
+            elif refusal := outputs.refusal(dst, (src,)):
                 row.update(status="failed", error=refusal)
             else:
                 if outputs.replaces(dst):
@@ -198,9 +211,9 @@ def compress_files(plan: Plan, settings: CompressSettings, *, jobs: int = 1,
         def items():
             for src, dst, identity in todo:
                 try:
-                    data = src.read_bytes()
-                except OSError as exc:
-                    rows[src].update(status="failed", error=f"{src}: cannot read ({exc.strerror})")
+                    data = read_input(src, max_bytes=settings.max_bytes)
+                except MsroiError as exc:
+                    rows[src].update(status="failed", error=str(exc))
                     bar.update()
                     continue
                 yield (src, dst, identity), (settings, str(src), data)
@@ -228,6 +241,8 @@ def compress_files(plan: Plan, settings: CompressSettings, *, jobs: int = 1,
                 except FileExistsError:
                     row.update(status="failed", error=f"{dst}: a file appeared there during the "
                                "run; left as it is")
+                except MsroiError as exc:
+                    row.update(status="failed", error=str(exc))
                 except OSError as exc:
                     row.update(status="failed", error=f"{dst}: cannot write ({exc.strerror or exc})")
                 else:
@@ -237,8 +252,9 @@ def compress_files(plan: Plan, settings: CompressSettings, *, jobs: int = 1,
             bar.close()
             executor.close()
         report.interrupted = stop.signum
-        # Files never started (an interrupted run) are not in the report: a rerun does them.
-        report.rows = [rows[src] for src, _ in plan.pairs if "status" in rows[src]]
+        for row in rows.values():  # a signal stopped the run before these: a rerun does them
+            row.setdefault("status", "not started")
+        report.rows = problems + [rows[src] for src, _ in plan.pairs]
         if plan.folder is not None:
             write_report(report, outputs)
         outputs.close()

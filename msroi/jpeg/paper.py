@@ -25,6 +25,7 @@ from typing import Callable
 
 import numpy as np
 
+from msroi.errors import InvalidArgumentError
 from msroi.importance import check_map, map_to_uint8
 from msroi.jpeg.codec import Codec, CodecSettings, EncoderState, option
 from msroi.jpeg.standard import decode, encode_imagemagick, encode_pillow
@@ -38,7 +39,7 @@ def quality_levels(importance: np.ndarray, model: int) -> np.ndarray:
     """Ladder index 1..9 per pixel, int64 (H, W), from a uint8 map (H, W)."""
     s = np.asarray(importance)
     if s.ndim != 2:
-        raise ValueError(f"expected a single-channel map (H, W), got shape {s.shape}")
+        raise InvalidArgumentError(f"expected a single-channel map (H, W), got shape {s.shape}")
     s = s.astype(np.int64)
     if model == 1:
         levels = np.where(s > s.mean(), 9, 6)
@@ -56,7 +57,7 @@ def quality_levels(importance: np.ndarray, model: int) -> np.ndarray:
     elif model == 6:
         levels = np.where(s < np.percentile(s, 50), 7, 9)
     else:
-        raise ValueError(f"unknown mixing model {model} (choose 1..6)")
+        raise InvalidArgumentError(f"unknown mixing model {model} (choose 1..6)")
     return np.clip(levels, LOW_LEVEL, HIGH_LEVEL)
 
 
@@ -83,7 +84,7 @@ def mix_image(image: np.ndarray, importance: np.ndarray, *, mixing_model: int = 
     """The paper's mixed image (before the final encode) of RGB uint8 ``image`` (H, W, 3)
     under a uint8 map (H, W) of the same size."""
     if importance.shape != image.shape[:2]:
-        raise ValueError(f"map {importance.shape} and image {image.shape[:2]} differ in size")
+        raise InvalidArgumentError(f"map {importance.shape} and image {image.shape[:2]} differ in size")
     return mix(quality_ladder(image, encoder=encoder), quality_levels(importance, mixing_model))
 
 
@@ -115,9 +116,9 @@ class PaperSettings(CodecSettings):
     def __post_init__(self):
         object.__setattr__(self, "quality_range", tuple(self.quality_range))
         if self.mixing_model not in MIXING_MODELS:
-            raise ValueError(f"unknown mixing model {self.mixing_model} (choose 1..6)")
+            raise InvalidArgumentError(f"unknown mixing model {self.mixing_model} (choose 1..6)")
         if self.ladder_encoder not in LADDER_ENCODERS:
-            raise ValueError(f"unknown ladder encoder '{self.ladder_encoder}'")
+            raise InvalidArgumentError(f"unknown ladder encoder '{self.ladder_encoder}'")
 
 
 @dataclass

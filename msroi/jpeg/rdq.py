@@ -29,6 +29,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from msroi.errors import InvalidArgumentError
 from msroi.importance import check_map
 from msroi.jpeg.codec import Codec, CodecSettings, EncoderState, option
 from msroi.jpeg.dct import SAMPLING, dct_coefficients
@@ -36,7 +37,13 @@ from msroi.jpeg.entropy import baseline_size_zigzag, code_lengths
 from msroi.jpeg.field import importance_field, masking_weight, upsample_blocks
 from msroi.jpeg.markers import insert_metadata, metadata_segments
 from msroi.jpeg.standard import libjpeg_version
-from msroi.jpeg.trellis import ZIGZAG, ac_symbol_counts, from_zigzag, quantise_zigzag, to_zigzag
+from msroi.jpeg.trellis import (
+    ZIGZAG,
+    ac_symbol_counts,
+    from_zigzag,
+    quantise_zigzag,
+    to_zigzag,
+)
 
 #: Written progressive size / computed baseline size before a file has been written:
 #: the median over 20 BSDS500 validation photos x q40/70/90 (5-95%: 0.967-1.003).
@@ -116,7 +123,7 @@ def parse_strength(value: float | str) -> float:
     except (TypeError, ValueError):
         strength = float("nan")
     if not 0 <= strength <= 100:
-        raise ValueError(f"{value!r} is not a strength (a number >= 0, or "
+        raise InvalidArgumentError(f"{value!r} is not a strength (a number >= 0, or "
                          f"{', '.join(STRENGTHS)})")
     return strength
 
@@ -142,7 +149,7 @@ class RDQSettings(CodecSettings):
     def __post_init__(self):
         object.__setattr__(self, "strength", parse_strength(self.strength))
         if self.subsampling not in SAMPLING:
-            raise ValueError(f"subsampling must be one of {', '.join(SAMPLING)}")
+            raise InvalidArgumentError(f"subsampling must be one of {', '.join(SAMPLING)}")
         for name in ("table_weighting", "lambda_scale", "gain", "flat_share"):
             object.__setattr__(self, name, float(getattr(self, name)))
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from importlib.metadata import entry_points
 from typing import Any, Iterator
 
-from msroi.errors import MsroiError
+from msroi.errors import InvalidArgumentError, MsroiError
 
 CODEC_GROUP = "msroi.codecs"
 DECODER_GROUP = "msroi.decoders"
@@ -59,7 +59,7 @@ class Registry(Mapping):
         try:
             return self[name]
         except KeyError:
-            raise ValueError(f"unknown {self.kind} '{name}' (choose from {', '.join(self)})") from None
+            raise InvalidArgumentError(f"unknown {self.kind} '{name}' (choose from {', '.join(self)})") from None
 
 
 #: Codec classes (:class:`msroi.jpeg.codec.Codec`) by name.

@@ -10,6 +10,8 @@ import threading
 import numpy as np
 from PIL import Image
 
+from msroi.errors import InvalidArgumentError
+
 SUBSAMPLING = ("4:4:4", "4:2:2", "4:2:0")
 
 
@@ -19,9 +21,9 @@ def encode_pillow(image: np.ndarray, quality: int, *, subsampling: str = "4:2:0"
     """libjpeg-turbo through Pillow at ``quality`` 1..100 (IJG scale). Pillow's defaults
     (4:2:0, standard Huffman tables) make the paper's "standard JPEG"."""
     if not 1 <= int(quality) <= 100:
-        raise ValueError(f"JPEG quality must be 1..100, got {quality}")
+        raise InvalidArgumentError(f"JPEG quality must be 1..100, got {quality}")
     if subsampling not in SUBSAMPLING:
-        raise ValueError(f"subsampling must be one of {SUBSAMPLING}, got {subsampling!r}")
+        raise InvalidArgumentError(f"subsampling must be one of {SUBSAMPLING}, got {subsampling!r}")
     options = {"quality": int(quality), "subsampling": subsampling, "optimize": optimize,
                "progressive": progressive}
     if exif:
@@ -47,9 +49,20 @@ def encode_imagemagick(image: np.ndarray, quality: int, *, progressive: bool = T
 
 
 def decode(data: bytes) -> np.ndarray:
-    """Decodes JPEG (or any Pillow-readable) bytes to RGB uint8 (H, W, 3)."""
-    with Image.open(io.BytesIO(data)) as img:
-        return np.asarray(img.convert("RGB"), dtype=np.uint8)
+    """Decodes JPEG (or any Pillow-readable) bytes to RGB uint8 (H, W, 3); a ``ValueError``
+    (:class:`~msroi.errors.ImageReadError`) that says why for bytes that do not decode."""
+    from PIL import UnidentifiedImageError
+
+    from msroi.errors import ImageReadError
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            return np.asarray(img.convert("RGB"), dtype=np.uint8)
+    except UnidentifiedImageError:
+        raise ImageReadError(f"not an image file ({len(data):,} bytes starting "
+                             f"{bytes(data[:4]).hex()})") from None
+    except (OSError, SyntaxError) as exc:
+        raise ImageReadError(f"corrupt JPEG data ({exc})") from None
 
 
 #: jpeglib switches its libjpeg build process-wide: encodes that switch hold this lock.
@@ -82,7 +95,7 @@ def encode_mozjpeg(image: np.ndarray, quality: int, *, subsampling: str = "4:2:0
             if subsampling == "4:4:4":
                 spatial.samp_factor = np.ones((3, 2), np.int32)
             elif subsampling != "4:2:0":
-                raise ValueError(f"subsampling must be 4:2:0 or 4:4:4, got {subsampling!r}")
+                raise InvalidArgumentError(f"subsampling must be 4:2:0 or 4:4:4, got {subsampling!r}")
             spatial.write_spatial(path, qt=int(quality))
         with open(path, "rb") as f:
             return f.read()

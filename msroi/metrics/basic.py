@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from msroi.errors import InvalidArgumentError
+
 
 def check_pair(reference: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     reference, test = np.asarray(reference), np.asarray(test)
     if reference.shape != test.shape:
-        raise ValueError(f"images differ in shape: {reference.shape} vs {test.shape}")
+        raise InvalidArgumentError(f"images differ in shape: {reference.shape} vs {test.shape}")
     if reference.ndim not in (2, 3):
-        raise ValueError(f"expected (H, W) or (H, W, C) images, got shape {reference.shape}")
+        raise InvalidArgumentError(f"expected (H, W) or (H, W, C) images, got shape {reference.shape}")
     return reference, test
 
 
@@ -93,7 +95,7 @@ def multiscale_structural_similarity(reference: np.ndarray, test: np.ndarray) ->
     terms clipped to 0). Both sides need >= 161 pixels."""
     reference, test = check_pair(reference, test)
     if min(reference.shape[:2]) < 161:
-        raise ValueError(f"MS-SSIM needs images of at least 161x161 pixels, got {reference.shape[:2]}")
+        raise InvalidArgumentError(f"MS-SSIM needs images of at least 161x161 pixels, got {reference.shape[:2]}")
     x, y = (np.asarray(a, np.float64) for a in (reference, test))
     if x.ndim == 2:
         x, y = x[..., None], y[..., None]

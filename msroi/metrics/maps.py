@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import rankdata
 
+from msroi.errors import InvalidArgumentError
+
 
 def _check(importance: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     importance, mask = np.asarray(importance, np.float64), np.asarray(mask, bool)
     if importance.shape != mask.shape:
-        raise ValueError(f"map {importance.shape} and mask {mask.shape} differ in shape")
+        raise InvalidArgumentError(f"map {importance.shape} and mask {mask.shape} differ in shape")
     return importance, mask
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from msroi.errors import InvalidArgumentError
 from msroi.metrics.basic import psnr_from_mse, squared_error, ssim_map
 
 
 def _mask(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     mask = np.asarray(mask, bool)
     if mask.shape != tuple(shape[:2]):
-        raise ValueError(f"mask shape {mask.shape} differs from image shape {shape[:2]}")
+        raise InvalidArgumentError(f"mask shape {mask.shape} differs from image shape {shape[:2]}")
     return mask
 
 

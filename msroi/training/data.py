@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from msroi.errors import MsroiError
-from msroi.io import IMAGE_SUFFIXES
+from msroi.io import find_images
 
 _CALTECH = re.compile(r"^(\d{3})\.(.+)$")
 
@@ -47,12 +47,9 @@ def scan_folder(root: str | os.PathLike) -> Samples:
     for label, folder in enumerate(folders):
         match = _CALTECH.match(folder.name)
         names.append(match.group(2) if match else folder.name)
-        for dirpath, dirs, files in os.walk(folder):
-            dirs.sort()
-            for name in sorted(files):
-                if Path(name).suffix.lower() in IMAGE_SUFFIXES and not name.startswith("."):
-                    paths.append(str(Path(dirpath) / name))
-                    labels.append(label)
+        found = find_images(folder)
+        paths.extend(str(path) for path in found)
+        labels.extend([label] * len(found))
     return Samples(paths, labels, [f.name for f in folders], names)
 
 
