@@ -298,9 +298,7 @@ def cmd_evaluate(args) -> int:
     if not files:
         raise MsroiError(f"{args.data}: no image files found")
     _check_model(args)
-    out = Path(args.out or Path("results") / f"evaluate-{Path(args.data).resolve().name}")
-    io.check_output_folder(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = io.claim_run_folder(args.out or Path("results") / f"evaluate-{Path(args.data).resolve().name}")
     if args.paper_table:
         from msroi import maps, paper_table
 

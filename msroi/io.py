@@ -373,6 +373,32 @@ def check_output_folder(folder: str | os.PathLike) -> None:
             return
 
 
+#: Marks a folder as an msroi run folder (training runs, evaluation results).
+RUN_MARKER = ".msroi-run"
+
+
+def claim_run_folder(folder: str | os.PathLike) -> Path:
+    """Makes ``folder`` msroi's own run folder (training runs, evaluation results), where
+    msroi writes and replaces its files freely: a new or empty folder is claimed (a
+    :data:`RUN_MARKER` file is left in it), one claimed before is taken as it is; a folder
+    that holds other files is refused (:class:`OutputRefusedError`, one line), so a run
+    never writes over what a user keeps there. Returns the folder."""
+    folder = Path(folder)
+    check_output_folder(folder)
+    marker = folder / RUN_MARKER
+    if os.path.isfile(marker) and not os.path.islink(marker):
+        return folder
+    if os.path.isdir(folder) and any(os.scandir(folder)):
+        raise OutputRefusedError(f"{folder}: holds files msroi did not write; choose a new or "
+                                 "empty folder for this run")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        marker.write_text("msroi writes and replaces its own files in this folder\n")
+    except OSError as exc:
+        raise OutputRefusedError(f"{folder}: cannot write the run folder ({exc.strerror})") from None
+    return folder
+
+
 def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, replace: bool = True) -> None:
     """Writes ``data`` to ``path`` through a temporary file and a rename.
 

@@ -549,3 +549,21 @@ def test_fuzzed_command_lines_end_in_documented_exit_codes(tmp_path):
         assert "Traceback" not in done.stderr, (argv, done.stderr)
         assert done.returncode in (0, 1, 2, 130, 143), (argv, done.returncode, done.stderr)
         assert fifo.exists() and stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_run_folders_are_claimed_never_mixed_with_a_users_files(tmp_path, capsys):
+    from msroi.io import RUN_MARKER, claim_run_folder
+
+    data = tmp_path / "data"
+    photo(data / "a.png")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    assert cli.main(["evaluate", "--data", str(data), "--out", str(mine), "-q"]) == 2
+    assert "msroi did not write" in one_error_line(capsys)
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+    run = claim_run_folder(tmp_path / "run")  # new: claimed, and taken again on a rerun
+    (run / "log.csv").write_text("epoch\n")
+    assert claim_run_folder(run) == run and (run / RUN_MARKER).is_file()
+    with pytest.raises(MsroiError, match="did not write"):
+        claim_run_folder(mine)

@@ -174,8 +174,9 @@ def _train(config: TrainConfig, *, verbose: int, callbacks: list | None) -> Trai
         recipe["learning_rate"] = config.learning_rate
     if config.cache_views and not config.freeze_backbone:
         raise MsroiError("cache_views needs a frozen backbone: a trained one changes its features")
-    out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
+    from msroi.io import claim_run_folder
+
+    out = claim_run_folder(config.out)
     (out / "config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
     keras.utils.set_random_seed(config.seed)
     if config.mixed_precision:

@@ -153,8 +153,9 @@ def train_postfilter(config: PostFilterConfig, *, verbose: int = 1) -> Path:
         raise MsroiError("post-filter training data may not include kodak/ or live1/ (the benchmarks)")
     if not files:
         raise MsroiError(f"no photos in {', '.join(config.data)}")
-    out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
+    from msroi.io import claim_run_folder
+
+    out = claim_run_folder(config.out)
     (out / "config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
     python_state, numpy_state = random.getstate(), np.random.get_state()
     try:
