@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from test_batch import ROOT, make_tree, read_report, run_cli, small_photo
 
 from msroi import cli
-from msroi.batch import LOCK_NAME, MANIFEST_NAME, REPORT_NAME
+from msroi.batch import LOCK_NAME, MANIFEST_NAME
 from msroi.errors import MsroiError
-from test_batch import ROOT, make_tree, read_report, run_cli, small_photo
 
 
 def one_error_line(capsys) -> str:
