@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-PACKAGES="libmagickwand-6.q16-6 imagemagick libjpeg-turbo-progs"
+PACKAGES="libmagickwand-6.q16-6 imagemagick libjpeg-turbo-progs libjxl-devtools"
 missing=""
 for p in $PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if ! python3 -m venv --help >/dev/null 2>&1; then missing="$missing python3-venv python3-pip"; fi

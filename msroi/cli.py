@@ -61,9 +61,10 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
                         "map model; see 'msroi models')")
     parser.add_argument("--map-recipe", "--map-method", dest="recipe", choices=MAP_RECIPES,
                         default=None, help=(
-        "fused = feature energy x top-k class gradient x finer-layer energy, snapped to edges "
-        "(default where the model names cue layers, as the shipped one does: best against the "
-        "independent judge); energy = two-scale feature energy snapped to edges (default "
+        "fixations = where people look: a readout trained on human eye fixations over the "
+        "network's features and the fused map (default where the model ships one, as the "
+        "shipped one does); fused = feature energy x top-k class gradient x finer-layer "
+        "energy x border contrast, snapped to edges (best against the object judge); energy = two-scale feature energy snapped to edges (default "
         "otherwise); cam = the paper's top-k class activation maps"))
     parser.add_argument("--top-k", type=int_in_range(1), default=DEFAULT_TOP_K,
                         help=f"classes combined into the map (default {DEFAULT_TOP_K})")
@@ -396,6 +397,24 @@ def cmd_train_postfilter(args) -> int:
     return 0
 
 
+def cmd_train_readout(args) -> int:
+    from msroi.training.readout import ReadoutConfig, train_readout
+
+    overrides = {k: v for k, v in vars(args).items()
+                 if k in ReadoutConfig.__dataclass_fields__ and v not in (None, [])}
+    if args.config:
+        config = ReadoutConfig.from_json(args.config, **overrides)  # flags given win
+    elif not args.data:
+        raise MsroiError("msroi train-readout needs fixation set folders (DATA) or --config")
+    else:
+        config = ReadoutConfig(**overrides)
+    preset = train_readout(config, progress=not args.quiet)
+    metrics = json.loads((preset / "metadata.json").read_text())["fixation_readout"]
+    print(f"validation: {metrics['validation_nll_nats_vs_uniform']:.3f} nats per fixation "
+          f"against a uniform map ({metrics['validation_photos']} photos); preset written to {preset}")
+    return 0
+
+
 def cmd_clic(args) -> int:
     import dataclasses
 
@@ -612,6 +631,18 @@ def _train_postfilter_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true")
 
 
+def _train_readout_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", nargs="*", help="fixation set folders (images/ + fixations.csv)")
+    p.add_argument("--config", help="JSON file of options; flags override it")
+    p.add_argument("--out", help="run folder: checkpoints (resume), log.csv, preset/")
+    p.add_argument("--model", help="the frozen map network's preset (default mobilenet_v2)")
+    p.add_argument("--name", help="name of the preset written (default: the base's)")
+    p.add_argument("--epochs", type=int_in_range(1))
+    p.add_argument("--lr", dest="learning_rate", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("-q", "--quiet", action="store_true")
+
+
 def _clic_arguments(p: argparse.ArgumentParser) -> None:
     from msroi.clic import TRACKS
     from msroi.jpeg.registry import CODECS, DECODERS
@@ -653,6 +684,8 @@ COMMANDS = {
     "train": ("train VGG16-MSROI on class-labelled photos or distil it", _train_arguments, cmd_train),
     "train-postfilter": ("train the learned post-filter decoder on photos",
                          _train_postfilter_arguments, cmd_train_postfilter),
+    "train-readout": ("train the fixation readout (where people look) on eye-fixation sets",
+                      _train_readout_arguments, cmd_train_readout),
     "clic": ("CLIC-style submissions: msroi clic pack DIR --track lowrate|transparent -o OUT",
              _clic_arguments, cmd_clic),
     "models": ("list the model presets", lambda p: None, cmd_models),

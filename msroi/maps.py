@@ -3,8 +3,10 @@
 The network sees the whole image (no centre crop, unlike the paper's generate_map and its
 issue #13), resized so that its longer side is ``working_size`` pixels and both sides are
 multiples of the network's stride, so every feature cell covers the same patch of the
-photo. Three recipes (:func:`semantic_map`): ``fused`` (the default for networks that name
-cue layers) multiplies three cues of one forward/backward pass (the last features' energy,
+photo. Four recipes (:func:`semantic_map`): ``fixations`` (the default where the model ships
+a fixation readout) predicts where people look, a readout trained on human eye fixations
+over the network's features and the fused map (:mod:`msroi.readout`); ``fused`` (the
+default for networks that name cue layers otherwise) multiplies three cues of one forward/backward pass (the last features' energy,
 the top classes' gradient x activation, a finer layer's energy), snaps the product to the
 photo's edges with a guided filter and calibrates it for the encoder; ``energy`` is the
 feature energy at two scales; ``cam`` is the paper's recipe, the top-k class activation
@@ -20,7 +22,8 @@ from typing import Callable, Sequence
 import numpy as np
 from PIL import Image
 
-from msroi.errors import InvalidArgumentError
+from msroi.errors import InvalidArgumentError, ModelError
+from msroi.readout import readout_inputs, readout_of
 from msroi.runtime import MapNetwork
 from msroi.zoo import DEFAULT_MAP_MODEL, NetworkCache
 
@@ -31,8 +34,10 @@ DEFAULT_WORKING_SIZE = 224
 DEFAULT_TOP_K = 5
 #: Map recipes (see :func:`semantic_map`). Against the independent judge on Kodak + LIVE1
 #: (34 photos with objects): "fused" AUC 0.89, "energy" 0.87, "cam" 0.83 (README, "Maps").
-MAP_RECIPES = ("fused", "energy", "cam")
-DEFAULT_RECIPE = "fused"
+MAP_RECIPES = ("fixations", "fused", "energy", "cam")
+#: The default where the model ships a fixation readout; else "fused" where it names cue
+#: layers, else "energy" (see :func:`default_recipe`).
+DEFAULT_RECIPE = "fixations"
 #: Floor of each cue in the fused product: a cue near zero damps, never vetoes, a region
 #: the other two cues agree on (0.25..1 all scored within 0.001 AUC).
 CUE_FLOOR = 0.5
@@ -246,15 +251,17 @@ def semantic_map(image: np.ndarray, model: MapNetwork | str | None = None, *,
     if recipe is not None and recipe not in MAP_RECIPES:
         raise InvalidArgumentError(f"unknown map recipe '{recipe}' (choose from {', '.join(MAP_RECIPES)})")
     classifier = resolve_model(model, runtime=runtime)
-    if recipe is None:
-        recipe = DEFAULT_RECIPE if classifier.cue_layers else "energy"
+    recipe = recipe or default_recipe(classifier)
     height, width = image.shape[:2]
     network_input = _network_input(image, working_size, classifier.stride)
     k = min(top_k, classifier.num_classes)
-    if recipe == "fused":
+    if recipe in ("fused", "fixations"):
         cues = classifier.cues(network_input, top_k=k)
         probabilities = cues["probabilities"]
         importance = fuse_cues(cues, image, edges=edges)
+        if recipe == "fixations":
+            importance = _fixation_readout(classifier).importance(
+                readout_inputs(cues), importance, (height, width))
     else:
         features, probabilities = classifier.predict(network_input)
     top = np.argsort(-probabilities[0])[:k]
@@ -274,6 +281,22 @@ def semantic_map(image: np.ndarray, model: MapNetwork | str | None = None, *,
     classes = [(int(i), classifier.class_name(int(i)), float(probabilities[0, i])) for i in top]
     return SemanticMap(map=importance, classes=classes, working_shape=network_input.shape[1:3],
                        model=classifier.name, recipe=recipe)
+
+
+def default_recipe(classifier: MapNetwork) -> str:
+    """"fixations" where the model ships a fixation readout, else "fused" where it names
+    cue layers, else "energy"."""
+    if classifier.cue_layers and readout_of(classifier) is not None:
+        return "fixations"
+    return "fused" if classifier.cue_layers else "energy"
+
+
+def _fixation_readout(classifier: MapNetwork):
+    readout = readout_of(classifier) if classifier.cue_layers else None
+    if readout is None:
+        raise ModelError(f"model '{classifier.name}' has no fixation readout (map.readout in "
+                         "its config.json); use the fused, energy or cam map")
+    return readout
 
 
 def generate_map(image: np.ndarray, model: MapNetwork | str | None = None, **options) -> np.ndarray:

@@ -249,3 +249,44 @@ def write_preset(directory: str | os.PathLike, *, name: str, kind: str, architec
     meta["sha256"] = {f: sha256(directory / f) for f in files}
     (directory / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
     return directory
+
+
+def derive_preset(base: str | os.PathLike, directory: str | os.PathLike, *,
+                  files: Mapping[str, bytes], name: str | None = None,
+                  map_update: Mapping | None = None,
+                  metadata_update: Mapping | None = None) -> Path:
+    """A preset made from preset ``base`` plus new ``files`` (name -> bytes): the base's
+    files (hard-linked where the file system allows, else copied; nothing copied when
+    ``directory`` is the base itself), its config with ``map_update`` merged into ``map``
+    (and ``name``), its metadata with ``metadata_update`` merged in and the new files'
+    sha256 added. Used by trainers that add a head to a frozen network."""
+    import shutil
+
+    source = preset_directory(base)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    if directory.resolve() != source.resolve():
+        for path in source.iterdir():
+            if not path.is_file() or path.name in ("config.json", "metadata.json") or path.name in files:
+                continue
+            target = directory / path.name
+            if target.exists():
+                target.unlink()
+            try:
+                os.link(path, target)
+            except OSError:
+                shutil.copy2(path, target)
+    for file_name, data in files.items():
+        from msroi.io import write_bytes_atomic
+
+        write_bytes_atomic(directory / file_name, data)
+    config = _read_json(source / "config.json")
+    metadata = _read_json(source / "metadata.json")
+    if name:
+        config["name"] = name
+    config.setdefault("map", {}).update(map_update or {})
+    metadata.update(metadata_update or {})
+    metadata.setdefault("sha256", {}).update({f: sha256(directory / f) for f in files})
+    (directory / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    (directory / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
+    return directory

@@ -178,3 +178,26 @@ def test_ms_ssim_equals_tensorflow(pair):
         theirs = float(tf.image.ssim_multiscale(tf.constant(expand(reference), tf.float32),
                                                 tf.constant(expand(test), tf.float32), 255.0)[0])
         assert metrics.multiscale_structural_similarity(reference, test) == pytest.approx(theirs, abs=2e-5)
+
+
+def test_whole_image_perceptual_metrics_order_qualities():
+    """SSIMULACRA2 (the ssimulacra2 package) and Butteraugli (libjxl's butteraugli_main,
+    where installed) agree on which of two JPEGs is better and on an identical copy."""
+    import skimage.data
+
+    from msroi.metrics.perceptual import butteraugli, butteraugli_available, ssimulacra2
+
+    pytest.importorskip("ssimulacra2")
+    image = skimage.data.astronaut()[:192, :192]
+
+    def jpeg(quality):
+        buffer = io.BytesIO()
+        Image.fromarray(image).save(buffer, "JPEG", quality=quality)
+        return np.asarray(Image.open(buffer))
+
+    low, high = jpeg(20), jpeg(90)
+    assert ssimulacra2(image, image) == pytest.approx(100.0)
+    assert ssimulacra2(image, low) < ssimulacra2(image, high) < 100.0
+    if butteraugli_available():
+        assert butteraugli(image, image)[0] == pytest.approx(0.0, abs=1e-6)
+        assert butteraugli(image, low)[0] > butteraugli(image, high)[0] > 0

@@ -1,0 +1,163 @@
+"""The encoder judged where people look: msroi at the budget of the standard JPEG (quality
+50) against mozjpeg, on the validation photos of human eye-fixation sets.
+
+For each photo: mozjpeg's rate curve (qualities 10..98) and its file at the budget (quality
+searched, never over); each msroi setting at the same budget with its map: the default map,
+the fused map it replaced, and the viewers' own fixation density (the oracle: what a perfect
+map of where people look would give; raised to the default readout's calibration exponent so
+its value spread is the one the strengths were tuned on). Measures: fixation-weighted PSNR
+(squared error weighted by the viewers' density), PSNR, PSNR-HVS-M, SSIMULACRA2 (whole
+image), and "bytes at equal fixation-weighted PSNR": msroi's bytes over the bytes mozjpeg
+needs for the same fixation-weighted PSNR (log-linear on its rate curve). Writes per-photo
+and summary CSVs and a plot.
+
+    python benchmarks/fixation_encoder.py --data ../shared/data/fixations/eyecrowd500 \
+        ../shared/data/fixations/scene500 --out benchmarks/results/fixation_encoder
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+LADDER = (10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 95, 98)
+
+
+def weighted_psnr(image: np.ndarray, decoded: np.ndarray, weights: np.ndarray) -> float:
+    """PSNR of the squared error (mean over RGB) weighted by ``weights`` (sum 1), dB."""
+    from msroi.metrics.basic import psnr_from_mse
+
+    error = ((decoded.astype(np.float64) - image) ** 2).mean(axis=2)
+    return psnr_from_mse(float((error * weights).sum()))
+
+
+def measure(image: np.ndarray, density: np.ndarray, data: bytes, *, perceptual: bool) -> dict:
+    from msroi.jpeg.standard import decode
+    from msroi.metrics.basic import luma, psnr_from_mse
+    from msroi.metrics.hvs import psnr_hvs_m
+
+    decoded = decode(data)
+    row = {"bytes": len(data), "fixation_psnr": weighted_psnr(image, decoded, density),
+           "psnr": psnr_from_mse(((decoded.astype(np.float64) - image) ** 2).mean())}
+    if perceptual:
+        from msroi.metrics.perceptual import ssimulacra2
+
+        row["psnr_hvs_m"] = psnr_hvs_m(luma(image) / 255.0, luma(decoded) / 255.0)
+        row["ssimulacra2"] = ssimulacra2(image, decoded)
+    return row
+
+
+def bytes_for(curve: list[tuple[int, float]], value: float) -> float:
+    """Bytes mozjpeg needs for ``value`` (fixation-weighted PSNR), log-linear between the
+    rate curve's points (bytes, value); extrapolated linearly in log bytes at the ends."""
+    sizes = np.log([c[0] for c in curve])
+    values = np.array([c[1] for c in curve])
+    order = np.argsort(values)
+    values, sizes = values[order], sizes[order]
+    if value <= values[0]:
+        i = 0
+    elif value >= values[-1]:
+        i = len(values) - 2
+    else:
+        i = int(np.searchsorted(values, value)) - 1
+    t = (value - values[i]) / max(values[i + 1] - values[i], 1e-9)
+    return float(np.exp(sizes[i] + t * (sizes[i + 1] - sizes[i])))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", nargs="+", required=True, help="fixation set folders")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "fixation_encoder")
+    parser.add_argument("--limit", type=int, default=0, help="at most N validation photos per set")
+    parser.add_argument("--strengths", nargs="+", type=float, default=[0.75],
+                        help="rdq strengths (default 0.75 = balanced)")
+    args = parser.parse_args(argv)
+
+    from tqdm import tqdm
+
+    from msroi import maps
+    from msroi.fixations import FixationSet
+    from msroi.io import read_image
+    from msroi.jpeg.registry import CODECS
+    from msroi.jpeg.rdq import RDQuantiserCodec
+    from msroi.jpeg.standard import encode_mozjpeg, encode_pillow
+    from msroi.rate import Budget, compress_to_budget
+    from msroi.readout import readout_of
+
+    network = maps.resolve_model(None)
+    readout = readout_of(network)
+    gamma = readout.gamma if readout is not None else 1.0
+    rows = []
+    for folder in args.data:
+        data = FixationSet(folder)
+        names = data.split()[1][: args.limit or None]
+        for name in tqdm(names, unit="img", desc=Path(folder).name):
+            photo = data.photo(name)
+            image = read_image(photo.path)
+            density = photo.density()
+            budget = Budget(max_bytes=len(encode_pillow(image, 50)))
+            base = {"set": Path(folder).name, "photo": name}
+            curve = []
+            for quality in LADDER:
+                measured = measure(image, density, encode_mozjpeg(image, quality), perceptual=False)
+                curve.append((measured["bytes"], measured["fixation_psnr"]))
+            moz = compress_to_budget(CODECS["mozjpeg"](), image, np.zeros(photo.size, np.float32), budget)
+            rows.append({**base, "setting": "mozjpeg", "map": "-", "bytes_at_equal_fixation_psnr": 1.0,
+                         **measure(image, density, moz.data, perceptual=True)})
+            oracle = (density / density.max()).astype(np.float32) ** np.float32(gamma)
+            importance = {"default": maps.generate_map(image, network),
+                          "fused (before)": maps.generate_map(image, network, recipe="fused"),
+                          "human fixations (oracle)": oracle}
+            settings = [(0.0, "-")] + [(s, m) for s in args.strengths for m in importance]
+            for strength, map_name in settings:
+                codec = RDQuantiserCodec(strength=strength)
+                result = compress_to_budget(codec, image, importance.get(map_name, oracle), budget)
+                measured = measure(image, density, result.data, perceptual=True)
+                needed = bytes_for(curve, measured["fixation_psnr"])
+                rows.append({**base, "setting": f"rdq s={strength:g}", "map": map_name,
+                             "bytes_at_equal_fixation_psnr": measured["bytes"] / needed, **measured})
+    table = pd.DataFrame(rows)
+    args.out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out / "per_photo.csv", index=False)
+    moz = table[table.setting == "mozjpeg"].set_index(["set", "photo"])
+    summary = []
+    for (setting, map_name), group in table.groupby(["setting", "map"], sort=False):
+        group = group.set_index(["set", "photo"])
+        row = {"setting": setting, "map": map_name, "photos": len(group),
+               "bytes_vs_mozjpeg": float((group.bytes / moz.bytes).mean()),
+               "bytes_at_equal_fixation_psnr": float(np.exp(np.log(group.bytes_at_equal_fixation_psnr).mean()))}
+        for m in ("fixation_psnr", "psnr", "psnr_hvs_m", "ssimulacra2"):
+            row[f"d_{m}"] = float((group[m] - moz[m]).mean())
+        summary.append(row)
+    summary = pd.DataFrame(summary)
+    summary.to_csv(args.out / "summary.csv", index=False)
+    pd.set_option("display.width", 220)
+    print(f"{len(moz)} validation photos; budget = standard JPEG Q50; differences vs mozjpeg at "
+          "equal bytes; bytes at equal fixation-weighted PSNR: geometric mean of msroi / mozjpeg")
+    print(summary.to_string(index=False, float_format=lambda v: f"{v:+.3f}"))
+
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 4.5))
+    ax = fig.subplots()
+    for _, r in summary.iterrows():
+        ax.scatter(r.d_ssimulacra2, r.bytes_at_equal_fixation_psnr)
+        ax.annotate(f"{r.setting} {r['map']}", (r.d_ssimulacra2, r.bytes_at_equal_fixation_psnr),
+                    fontsize=7, xytext=(3, 3), textcoords="offset points")
+    ax.axhline(1, color="grey", lw=0.5)
+    ax.axvline(0, color="grey", lw=0.5)
+    ax.set_xlabel("whole-image SSIMULACRA2 vs mozjpeg at equal bytes")
+    ax.set_ylabel("bytes at equal fixation-weighted PSNR (x mozjpeg)")
+    fig.tight_layout()
+    fig.savefig(args.out / "fixation_encoder.png", dpi=130)
+    print(f"wrote {args.out / 'summary.csv'}, {args.out / 'per_photo.csv'}, {args.out / 'fixation_encoder.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
