@@ -22,6 +22,7 @@ from msroi import io, maps
 from msroi.baselines import MAP_BASELINES
 from msroi.fixations import FixationSet
 from msroi.metrics.fixations import fixation_scores, human_ceiling
+from msroi.readout import readout_of
 
 SCORES = ("nss", "auc_judd", "shuffled_auc", "cc", "sim", "kl")
 CEILING = "human ceiling (half the viewers)"
@@ -32,6 +33,12 @@ def map_makers(model: str | None, recipes: list[str]) -> dict:
     classifier = maps.resolve_model(model)
     makers = {f"msroi {recipe}" + (" (default)" if recipe == maps.DEFAULT_RECIPE else ""):
               partial(maps.generate_map, model=classifier, recipe=recipe) for recipe in recipes}
+    readout = readout_of(classifier)
+    if readout is not None and "fixations" in recipes:
+        # the same map before the calibration exponent: the predicted density itself (NSS,
+        # CC, SIM and KL are not rank-invariant; AUCs are the same)
+        makers["msroi fixations, density before calibration"] = (
+            lambda image: maps.generate_map(image, classifier, recipe="fixations") ** (1 / readout.gamma))
     makers.update({f"baseline: {name}": f for name, f in MAP_BASELINES.items()})
     return makers
 

@@ -47,14 +47,17 @@ def variants(classifier) -> dict:
     """name -> function(RGB uint8) -> float32 map: the default ("fused") recipe and its
     ablations, the earlier "energy" recipe and its ablations, the paper's CAMs, baselines."""
     out = {
-        "fused (default: energy x gradient x detail, edges, x border contrast)": partial(
-            maps.generate_map, model=classifier),
+        "fixations (default: readout trained on human eye fixations)": partial(
+            maps.generate_map, model=classifier, recipe="fixations"),
+        "fused (energy x gradient x detail, edges, x border contrast)": partial(
+            maps.generate_map, model=classifier, recipe="fused"),
         "fused without border contrast (the default before)": _fused_from(
             classifier, maps.CUE_NAMES, border=False),
         "border contrast alone (+ edges)": _border_alone(classifier),
-        "fused, no edges": partial(maps.generate_map, model=classifier, edges=False),
+        "fused, no edges": partial(maps.generate_map, model=classifier, recipe="fused", edges=False),
         "fused, cue product not calibrated (exponent 1)": _fused_from(classifier, maps.CUE_NAMES, exponent=1.0),
-        "fused, top-1 class gradient": partial(maps.generate_map, model=classifier, top_k=1),
+        "fused, top-1 class gradient": partial(maps.generate_map, model=classifier, recipe="fused",
+                                               top_k=1),
         "fused without detail": _fused_from(classifier, ("energy", "gradient")),
         "fused without gradient": _fused_from(classifier, ("energy", "detail")),
         "fused without energy": _fused_from(classifier, ("gradient", "detail")),

@@ -1,6 +1,6 @@
 """``msroi``: the command line. Thin over the API; every subcommand is ``main(argv)``-testable.
 
-    msroi map IMAGE -o MAP.png [--overlay OUT.png] [--model NAME] [--top-k K]
+    msroi map IMAGE -o MAP.png [--overlay OUT.png [--fixations CSV]] [--model NAME]
     msroi compress INPUT -o OUTPUT [--budget q50|30kB|0.5bpp] [--method paper]
     msroi evaluate --data DIR [--out DIR] [--paper-table --reference LOG]
     msroi train DATA [--distill-from mobilenet_v2] [--config train/x.json] [--out DIR]
@@ -160,7 +160,14 @@ def cmd_map(args) -> int:
     io.write_bytes_atomic(args.output, io.encode_png(map_to_uint8(made.map)),
                           replace=args.overwrite)
     if args.overlay:
-        io.write_bytes_atomic(args.overlay, io.encode_png(maps.overlay(image, made.map)),
+        points = None
+        if args.fixations:
+            from msroi.fixations import FixationSet
+
+            points = FixationSet(args.fixations, images=Path(args.image).parent).photo(
+                Path(args.image).name).fixations
+        io.write_bytes_atomic(args.overlay, io.encode_png(maps.overlay(image, made.map,
+                                                                       fixations=points)),
                               replace=args.overwrite)
     if not args.quiet:
         for index, name, probability in made.classes:
@@ -326,7 +333,8 @@ def cmd_evaluate(args) -> int:
         reference_quality=args.quality, protocol=args.protocol, methods=tuple(args.methods),
         peers=tuple(args.peers), seeds=() if args.no_seeds else evaluate.MIXING_MODELS,
         curve_qualities=() if args.no_curves else tuple(args.curve_qualities or evaluate.CURVE_QUALITIES),
-        oracle=args.oracle, variants_on_curves=args.variant_curves, decoders=tuple(args.decoder))
+        oracle=args.oracle, variants_on_curves=args.variant_curves, decoders=tuple(args.decoder),
+        fixations=args.fixations)
     executor = batch.make_executor(min(args.jobs, len(files)), args.dask)
     try:
         evaluation = evaluate.evaluate(files, settings, executor=executor, progress=not args.quiet)
@@ -485,6 +493,9 @@ def _map_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("image")
     p.add_argument("-o", "--output", required=True, help="map as 8-bit grey PNG")
     p.add_argument("--overlay", help="also write the jet heatmap over the photo (PNG)")
+    p.add_argument("--fixations", metavar="CSV", help=(
+        "with --overlay: draw where people looked at this photo (a fixations.csv of the "
+        "shared layout, rows matched by the photo's file name)"))
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("-q", "--quiet", action="store_true")
     _add_map_options(p)
@@ -553,6 +564,10 @@ def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--oracle", action="store_true", help=(
         "also run every msroi method with the judge's object masks as its map (rows "
         "'<method>+oracle'): how much a perfect map would give"))
+    p.add_argument("--fixations", metavar="CSV", help=(
+        "where people looked at these photos (fixations.csv of the shared layout, rows matched "
+        "by file name): fixation-weighted PSNR in every row, maps scored against people "
+        "beside the human ceiling, and with --oracle the viewers' density as a map"))
     p.add_argument("--limit", type=int, default=0, help="only the first N images")
     p.add_argument("--paper-table", action="store_true",
                    help="run the paper's exact protocol and print the authors' log beside it")

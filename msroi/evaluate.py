@@ -10,6 +10,7 @@ BD-rates. Nothing here makes maps or files differently from what users get.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +26,19 @@ from msroi.jpeg.codec import Codec
 from msroi.jpeg.paper import MIXING_MODELS, PaperCodec
 from msroi.jpeg.registry import CODECS
 from msroi.jpeg.standard import encode_pillow
-from msroi.metrics import (METRIC_NAMES, bd_rate, compute_metrics, error_share_inside,
-                           map_auc, mass_inside, recall_at_area, region_psnr, region_ssim)
+from msroi.metrics import (
+    METRIC_NAMES,
+    bd_rate,
+    compute_metrics,
+    error_share_inside,
+    map_auc,
+    mass_inside,
+    recall_at_area,
+    region_psnr,
+    region_ssim,
+)
 from msroi.metrics.basic import psnr_from_mse, squared_error
+from msroi.metrics.fixations import fixation_scores, human_ceiling
 from msroi.rate import Budget, compress_to_budget
 
 STANDARD = "jpeg"  # the standard JPEG at the reference quality: the budget and the baseline
@@ -65,7 +76,12 @@ class EvaluateSettings:
     variants (e.g. ``msroi-rdq-objects``) get rate-quality curves too; ``decoders``: what
     turns every file back into pixels before it is measured (:mod:`msroi.decode`): rows of
     the first keep the method's name, every further decoder adds rows ``<method>+<decoder>``
-    for the same files (so "msroi-rdq+postfilter" sits beside "mozjpeg" at equal bytes).
+    for the same files (so "msroi-rdq+postfilter" sits beside "mozjpeg" at equal bytes);
+    ``fixations``: a ``fixations.csv`` of where people looked at these photos (the shared
+    layout, rows matched by file name): every row gets the fixation-weighted PSNR, the maps
+    are scored against people (table ``fixation_scores``, with the human ceiling) and, with
+    ``oracle``, every msroi method also runs with the viewers' own density as its map (rows
+    ``<method>+people``).
     """
 
     model: str | None = None
@@ -80,6 +96,7 @@ class EvaluateSettings:
     oracle: bool = False
     variants_on_curves: bool = False
     decoders: tuple[str, ...] = ("standard",)
+    fixations: str | None = None
 
 
 @dataclass
@@ -89,14 +106,33 @@ class Evaluation:
     map_scores: pd.DataFrame
     reference_quality: int
     protocol: str
+    fixation_scores: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)
     bd_rates: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def _measure(pixels, mask, decoded, num_bytes: int, protocol: str, metric_names) -> dict:
+@functools.lru_cache(maxsize=4)
+def _fixation_set(csv_path: str, images: str):
+    from msroi.fixations import FixationSet
+
+    return FixationSet(csv_path, images=images)
+
+
+def _people(csv_path: str | None, path: Path):
+    """(the photo's viewing data, its fixation set) if ``csv_path`` has rows for it."""
+    if not csv_path:
+        return None, None
+    data = _fixation_set(str(csv_path), str(path.parent))
+    return (data.photo(path.name), data) if path.name in data.names else (None, data)
+
+
+def _measure(pixels, mask, decoded, num_bytes: int, protocol: str, metric_names,
+             density: np.ndarray | None = None) -> dict:
     error = squared_error(pixels, decoded)
     row = {"bytes": num_bytes, "bpp": 8.0 * num_bytes / (pixels.shape[0] * pixels.shape[1]),
            "sse": float(error.sum()), "samples": error.size}
+    if density is not None:
+        row["fixation_psnr"] = psnr_from_mse(float((error.mean(axis=2) * density).sum()))
     if metric_names:
         row.update(compute_metrics(pixels, decoded, protocol=protocol, names=metric_names))
     if mask is not None and mask.any():
@@ -118,10 +154,12 @@ def evaluate_file(settings: EvaluateSettings, path: Path) -> dict[str, list[dict
     decoders = [shared_decoder(name) for name in settings.decoders]
     pixels = read_image(path)
     mask = shared_judge().mask(pixels) if settings.judge else None
+    person, fixation_set = _people(settings.fixations, path)
+    density = person.density() if person is not None else None
 
     def measure(data: bytes, metric_names, decoder=decoders[0]) -> dict:
         return _measure(pixels, mask, decoder.decode(data), len(data), settings.protocol,
-                        metric_names)
+                        metric_names, density)
 
     def decoded_rows(row: dict, data: bytes) -> list[dict]:
         """The row under the first decoder, and one per further decoder."""
@@ -133,12 +171,20 @@ def evaluate_file(settings: EvaluateSettings, path: Path) -> dict[str, list[dict
     on_curves = {**{n: c for n, c in at_budget.items()
                     if n in defaults or (settings.variants_on_curves and n.startswith("msroi-"))},
                  **{p: CODECS.get_class(p)() for p in BD_ANCHORS if p in CODECS}}
-    rows, curve_rows, score_rows = [], [], []
+    rows, curve_rows, score_rows, fixation_rows = [], [], [], []
     start = time.perf_counter()
     importance = generate_map(pixels, settings.model, **settings.map_options)
     seconds_map = time.perf_counter() - start
+    maps = {"msroi": importance, **{n: f(pixels) for n, f in MAP_BASELINES.items()}}
+    if person is not None:
+        others = fixation_set.other_fixations(person.name, person.size)
+        fixation_rows.append({"image": path.name, "map": "human ceiling (half the viewers)",
+                              **human_ceiling(person.fixations, person.subjects, person.size,
+                                              sigma=person.sigma, other_fixations=others)})
+        for name, m in maps.items():
+            fixation_rows.append({"image": path.name, "map": name,
+                                  **fixation_scores(m, person.fixations, density, others)})
     if mask is not None and mask.any():
-        maps = {"msroi": importance, **{n: f(pixels) for n, f in MAP_BASELINES.items()}}
         for name, m in maps.items():
             score_rows.append({"image": path.name, "map": name, "auc": map_auc(m, mask),
                                "recall_at_area": recall_at_area(m, mask),
@@ -155,10 +201,14 @@ def evaluate_file(settings: EvaluateSettings, path: Path) -> dict[str, list[dict
         seconds = time.perf_counter() - start + (seconds_map if codec.uses_map else 0)
         rows += decoded_rows({**base, "method": name, "quality": result.report["quality"],
                               "seconds": seconds}, result.data)
+        oracles = {}
         if settings.oracle and name.startswith("msroi") and mask is not None and mask.any():
-            result = compress_to_budget(codec, pixels, mask.astype(np.float32), budget,
-                                        label=str(path))
-            rows.append({**base, "method": f"{name}+oracle", "quality": result.report["quality"],
+            oracles["oracle"] = mask.astype(np.float32)
+        if settings.oracle and name.startswith("msroi") and density is not None:
+            oracles["people"] = people_as_map(density, settings.model)
+        for label, oracle_map in oracles.items():
+            result = compress_to_budget(codec, pixels, oracle_map, budget, label=str(path))
+            rows.append({**base, "method": f"{name}+{label}", "quality": result.report["quality"],
                          "seconds": np.nan, **measure(result.data, METRIC_NAMES)})
     for q in settings.curve_qualities:
         anchor = encode_pillow(pixels, q)
@@ -171,7 +221,20 @@ def evaluate_file(settings: EvaluateSettings, path: Path) -> dict[str, list[dict
             except BudgetError:  # a budget below a codec's reach: no point on its curve
                 continue
             curve_rows.append({**base, "method": name, "point": q, **measure(result.data, ())})
-    return {"per_image": rows, "curves": curve_rows, "map_scores": score_rows}
+    return {"per_image": rows, "curves": curve_rows, "map_scores": score_rows,
+            "fixation_scores": fixation_rows}
+
+
+def people_as_map(density: np.ndarray, model: str | None = None) -> np.ndarray:
+    """The viewers' fixation density as an encoder's map: divided by its peak and raised to
+    the calibration exponent of the model's fixation readout (the value spread the
+    strengths were tuned on; 1 where the model has none). float32 (H, W) in [0, 1]."""
+    from msroi.maps import resolve_model
+    from msroi.readout import readout_of
+
+    readout = readout_of(resolve_model(model))
+    gamma = readout.gamma if readout is not None else 1.0
+    return (density / max(float(density.max()), 1e-30)).astype(np.float32) ** np.float32(gamma)
 
 
 def evaluate(files: list[Path], settings: EvaluateSettings | None = None, *, executor=None,
@@ -193,9 +256,10 @@ def evaluate(files: list[Path], settings: EvaluateSettings | None = None, *, exe
             done[index] = result
             bar.update()
     tables = {key: pd.DataFrame([row for i in sorted(done) for row in done[i][key]])
-              for key in ("per_image", "curves", "map_scores")}
+              for key in ("per_image", "curves", "map_scores", "fixation_scores")}
     evaluation = Evaluation(tables["per_image"], tables["curves"], tables["map_scores"],
-                            settings.reference_quality, settings.protocol)
+                            settings.reference_quality, settings.protocol,
+                            fixation_scores=tables["fixation_scores"])
     evaluation.summary = summarize(evaluation.per_image)
     evaluation.bd_rates = bd_table(evaluation.curves)
     return evaluation
@@ -234,6 +298,10 @@ def summarize(per_image: pd.DataFrame) -> pd.DataFrame:
             row["d_region_psnr"] = row["region_psnr"] - _pooled_psnr(
                 standard.loc[region.index].dropna(subset=["region_psnr"]), "region_")
             row["wins_region_psnr"] = int((region.region_psnr > standard.loc[region.index].region_psnr).sum())
+        if "fixation_psnr" in frame and frame.fixation_psnr.notna().any():
+            watched = frame.dropna(subset=["fixation_psnr"])
+            row["fixation_psnr"] = watched.fixation_psnr.mean()
+            row["d_fixation_psnr"] = row["fixation_psnr"] - standard.loc[watched.index].fixation_psnr.mean()
         row["seconds"] = frame.seconds.median()
         out.append(row)
     return pd.DataFrame(out)
@@ -303,7 +371,7 @@ def write_outputs(evaluation: Evaluation, out: Path) -> list[Path]:
     """CSV files and the curves' plot into ``out``; returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in ("per_image", "summary", "curves", "bd_rates", "map_scores"):
+    for name in ("per_image", "summary", "curves", "bd_rates", "map_scores", "fixation_scores"):
         frame = getattr(evaluation, name)
         if not frame.empty:
             frame.to_csv(out / f"{name}.csv", index=False)
@@ -320,13 +388,18 @@ def format_report(evaluation: Evaluation) -> str:
              f"(metrics: protocol '{evaluation.protocol}'; region = independent judge's objects)"]
     columns = ["method", "bytes_vs_jpeg", "bpp", "set_psnr_rgb", "psnr", "ssim", "ms_ssim", "vifp",
                "psnr_hvs", "psnr_hvs_m", "d_psnr_hvs_m", "wins_psnr_hvs_m", "region_psnr",
-               "d_region_psnr", "wins_region_psnr", "seconds"]
+               "d_region_psnr", "wins_region_psnr", "fixation_psnr", "d_fixation_psnr", "seconds"]
     summary = evaluation.summary[[c for c in columns if c in evaluation.summary]]
     lines.append(summary.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     if not evaluation.map_scores.empty:
         scores = evaluation.map_scores.groupby("map")[["auc", "recall_at_area", "mass_inside"]].mean()
         lines += ["", f"Maps against the judge ({evaluation.map_scores.image.nunique()} images with objects)",
                   scores.to_string(float_format=lambda v: f"{v:.3f}")]
+    if not evaluation.fixation_scores.empty:
+        scores = evaluation.fixation_scores.groupby("map", sort=False)[
+            ["nss", "auc_judd", "shuffled_auc", "cc", "sim", "kl"]].mean()
+        lines += ["", f"Maps against people ({evaluation.fixation_scores.image.nunique()} images "
+                  "with fixations)", scores.to_string(float_format=lambda v: f"{v:.3f}")]
     if not evaluation.bd_rates.empty:
         lines += ["", "BD-rate (%, negative = fewer bytes for the same quality)",
                   evaluation.bd_rates.to_string(index=False, float_format=lambda v: f"{v:+.2f}")]

@@ -307,10 +307,13 @@ def generate_map(image: np.ndarray, model: MapNetwork | str | None = None, **opt
     return semantic_map(image, model, **options).map
 
 
-def overlay(image: np.ndarray, importance: np.ndarray, *, alpha: float = 0.4) -> np.ndarray:
+def overlay(image: np.ndarray, importance: np.ndarray, *, alpha: float = 0.4,
+            fixations: np.ndarray | None = None) -> np.ndarray:
     """The paper's figure: the jet heatmap of the map with the photo blended on top.
 
-    ``alpha`` is the photo's weight (0.4 in the paper). Returns RGB uint8 (H, W, 3).
+    ``alpha`` is the photo's weight (0.4 in the paper). ``fixations``: (N, 2) points (x, y)
+    in pixels where people looked, drawn as white dots ringed in black, so the map can be
+    checked against them. Returns RGB uint8 (H, W, 3).
     """
     from matplotlib import colormaps
 
@@ -318,4 +321,14 @@ def overlay(image: np.ndarray, importance: np.ndarray, *, alpha: float = 0.4) ->
         raise InvalidArgumentError(f"map {importance.shape} and image {image.shape[:2]} differ in size")
     heat = colormaps["jet"](np.clip(importance, 0, 1))[..., :3]
     blended = alpha * (image.astype(np.float32) / 255.0) + (1 - alpha) * heat
-    return np.clip(np.round(blended * 255.0), 0, 255).astype(np.uint8)
+    out = np.clip(np.round(blended * 255.0), 0, 255).astype(np.uint8)
+    if fixations is not None and len(fixations):
+        radius = max(2, round(max(image.shape[:2]) / 200))
+        yy, xx = np.mgrid[-radius - 1:radius + 2, -radius - 1:radius + 2]
+        ring, dot = xx ** 2 + yy ** 2 <= (radius + 1) ** 2, xx ** 2 + yy ** 2 <= radius ** 2
+        for x, y in np.rint(np.asarray(fixations, np.float64).reshape(-1, 2)).astype(int):
+            for mask, value in ((ring, 0), (dot, 255)):
+                ys, xs = yy[mask] + y, xx[mask] + x
+                keep = (ys >= 0) & (ys < out.shape[0]) & (xs >= 0) & (xs < out.shape[1])
+                out[ys[keep], xs[keep]] = value
+    return out

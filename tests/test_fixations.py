@@ -115,3 +115,43 @@ def test_fixation_set_reader_and_split(tmp_path):
     (tmp_path / "bad.csv").write_text("image,x\n1.jpg,3\n")
     with pytest.raises(MsroiError, match="needs the columns"):
         FixationSet(tmp_path / "bad.csv")
+
+
+def test_evaluate_with_fixations_scores_maps_against_people_and_weights_psnr(tmp_path, cat):
+    from msroi import evaluate
+
+    photo = tmp_path / "cat.png"
+    Image.fromarray(cat).save(photo)
+    rng = np.random.default_rng(0)
+    rows = ["image,subject,x,y"] + [f"cat.png,{s},{x:.1f},{y:.1f}" for s in range(4)
+                                    for x, y in rng.normal([100, 60], 10, (5, 2))]
+    csv_path = tmp_path / "fixations.csv"
+    csv_path.write_text("\n".join(rows) + "\n")
+    settings = evaluate.EvaluateSettings(methods=("rdq",), peers=("mozjpeg",), seeds=(),
+                                         curve_qualities=(), judge=False, oracle=True,
+                                         fixations=str(csv_path))
+    result = evaluate.evaluate([photo], settings, progress=False)
+    maps_scored = set(result.fixation_scores["map"])
+    assert {"human ceiling (half the viewers)", "msroi", "centre"} <= maps_scored
+    assert result.fixation_scores.nss.notna().all()
+    methods = set(result.per_image.method)
+    assert "msroi-rdq+people" in methods and result.per_image.fixation_psnr.notna().all()
+    summary = result.summary.set_index("method")
+    assert np.isfinite(summary.loc["msroi-rdq", "d_fixation_psnr"])
+    assert "Maps against people" in evaluate.format_report(result)
+
+
+def test_map_overlay_shows_where_people_looked(tmp_path, cat):
+    from msroi import cli
+
+    photo = tmp_path / "cat.png"
+    Image.fromarray(cat).save(photo)
+    (tmp_path / "fixations.csv").write_text("image,subject,x,y\ncat.png,0,50,40\ncat.png,1,120,90\n")
+    overlay = tmp_path / "overlay.png"
+    assert cli.main(["map", str(photo), "-o", str(tmp_path / "m.png"), "--overlay", str(overlay),
+                     "--fixations", str(tmp_path / "fixations.csv"), "-q"]) == 0
+    pixels = np.asarray(Image.open(overlay))
+    assert (pixels[40, 50] == 255).all() and (pixels[90, 120] == 255).all()
+    (tmp_path / "other.csv").write_text("image,subject,x,y\nelse.png,0,5,4\n")
+    assert cli.main(["map", str(photo), "-o", str(tmp_path / "m2.png"), "--overlay",
+                     str(tmp_path / "o2.png"), "--fixations", str(tmp_path / "other.csv"), "-q"]) == 2

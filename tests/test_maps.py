@@ -99,7 +99,7 @@ def test_normalize_and_overlay(cat):
         maps.overlay(cat, ramp[:10])
 
 
-@pytest.mark.parametrize("method", ["fused", "energy", "cam"])
+@pytest.mark.parametrize("method", ["fixations", "fused", "energy", "cam"])
 def test_every_map_method_ranks_the_object_first(classifier, method):
     from msroi.metrics import map_auc
 
@@ -123,14 +123,20 @@ def test_refine_edges_follows_the_photo():
     assert jump > 3 * (coarse[:, 32].mean() - coarse[:, 31].mean())
 
 
-def test_fused_is_the_default_only_for_models_with_cue_layers(classifier, cat):
+def test_the_default_recipe_follows_what_the_model_ships(classifier, cat):
+    """fixations where the preset ships a readout (the default model does), fused where it
+    only names cue layers, energy for a bare classifier."""
+    from msroi.errors import ModelError
     from msroi.nn.classifier import Classifier
 
-    assert maps.semantic_map(cat, classifier).recipe == "fused"
+    assert maps.semantic_map(cat, classifier).recipe == "fixations"
+    cues_only = Classifier(classifier.model, classes=classifier.classes, stride=32, name="cues",
+                           cue_layers=classifier.cue_layers)
+    assert maps.semantic_map(cat, cues_only).recipe == "fused"
+    with pytest.raises(ModelError, match="no fixation readout"):
+        maps.semantic_map(cat, cues_only, recipe="fixations")
     bare = Classifier(classifier.model, classes=classifier.classes, stride=32, name="bare")
     assert maps.semantic_map(cat, bare).recipe == "energy"
-    from msroi.errors import ModelError
-
     with pytest.raises(ModelError, match="names no cue layers"):
         maps.semantic_map(cat, bare, recipe="fused")
 
