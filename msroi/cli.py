@@ -384,20 +384,25 @@ def cmd_train(args) -> int:
     return 0
 
 
+def _training_config(config_class, args, missing: str):
+    """A training config from --config (flags given win) or from the flags and DATA."""
+    overrides = {k: v for k, v in vars(args).items()
+                 if k in config_class.__dataclass_fields__ and v not in (None, [])}
+    if args.config:
+        return config_class.from_json(args.config, **overrides)
+    if not args.data:
+        raise MsroiError(missing)
+    return config_class(**overrides)
+
+
 def cmd_train_postfilter(args) -> int:
     from msroi.quiet import import_tensorflow
 
     import_tensorflow()
     from msroi.training.postfilter import PostFilterConfig, train_postfilter
 
-    overrides = {k: v for k, v in vars(args).items()
-                 if k in PostFilterConfig.__dataclass_fields__ and v not in (None, [])}
-    if args.config:
-        config = PostFilterConfig.from_json(args.config, **overrides)  # flags given win
-    elif not args.data:
-        raise MsroiError("msroi train-postfilter needs DATA folders or --config")
-    else:
-        config = PostFilterConfig(**overrides)
+    config = _training_config(PostFilterConfig, args, "msroi train-postfilter needs DATA "
+                              "folders or --config")
     preset = train_postfilter(config, verbose=0 if args.quiet else 2)
     metrics = json.loads((preset / "metadata.json").read_text())["metrics"]
     print(f"validation PSNR {metrics['validation_psnr_plain']:.2f} -> "
@@ -408,14 +413,8 @@ def cmd_train_postfilter(args) -> int:
 def cmd_train_readout(args) -> int:
     from msroi.training.readout import ReadoutConfig, train_readout
 
-    overrides = {k: v for k, v in vars(args).items()
-                 if k in ReadoutConfig.__dataclass_fields__ and v not in (None, [])}
-    if args.config:
-        config = ReadoutConfig.from_json(args.config, **overrides)  # flags given win
-    elif not args.data:
-        raise MsroiError("msroi train-readout needs fixation set folders (DATA) or --config")
-    else:
-        config = ReadoutConfig(**overrides)
+    config = _training_config(ReadoutConfig, args, "msroi train-readout needs fixation set "
+                              "folders (DATA) or --config")
     preset = train_readout(config, progress=not args.quiet)
     metrics = json.loads((preset / "metadata.json").read_text())["fixation_readout"]
     print(f"validation: {metrics['validation_nll_nats_vs_uniform']:.3f} nats per fixation "
