@@ -13,13 +13,23 @@ PACKAGES="libmagickwand-6.q16-6 imagemagick libjpeg-turbo-progs libjxl-devtools"
 missing=""
 for p in $PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if ! python3 -m venv --help >/dev/null 2>&1; then missing="$missing python3-venv python3-pip"; fi
+LOG="${TMPDIR:-/tmp}/msroi-install.log"
+: > "$LOG"
 if [ -n "$missing" ]; then
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+  echo "installing system packages:$missing (log: $LOG)"
+  $SUDO apt-get update -qq >>"$LOG" 2>&1
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >>"$LOG" 2>&1 \
+    || { tail -20 "$LOG"; echo "install.sh: apt-get failed (log: $LOG)"; exit 1; }
 fi
 
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[${EXTRAS:-all,test}]"
+echo "installing msroi[${EXTRAS:-all,test}] into .venv"
+.venv/bin/python -m pip install -q --upgrade pip 2>>"$LOG"
+# pip's output goes to the log (setuptools' note on editable installs, this machine's index
+# configuration); on failure its end is shown
+.venv/bin/python -m pip install -q -e ".[${EXTRAS:-all,test}]" >>"$LOG" 2>&1 \
+  || { tail -30 "$LOG"; echo "install.sh: pip failed (log: $LOG)"; exit 1; }
 .venv/bin/python -c "import msroi, wand.image; from msroi.quiet import import_tensorflow; import_tensorflow(); print('msroi', msroi.__version__, 'installed in .venv')"
+echo "next: .venv/bin/python -m pytest    (the tests)"
+echo "      .venv/bin/msroi compress PHOTO -o OUT.jpg    (see README.md)"

@@ -735,6 +735,12 @@ EXIT_CODES = {
 }
 
 
+#: Modules an optional feature needs -> the extra that installs them.
+EXTRA_OF_MODULE = {"pandas": "eval", "matplotlib": "eval", "skimage": "eval", "cv2": "eval",
+                   "pyjpegli": "eval", "ssimulacra2": "eval", "tensorflow": "train",
+                   "keras": "train", "h5py": "train", "tensorboard": "train", "wand": "paper"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
@@ -753,6 +759,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except MemoryError:
         print("msroi: error: out of memory (lower --max-pixels or --jobs)", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:  # an optional feature whose extra is not installed
+        module = (exc.name or "").split(".")[0]
+        if module not in EXTRA_OF_MODULE:
+            raise
+        extra = EXTRA_OF_MODULE[module]
+        print(f"msroi: error: msroi {args.command} needs {module}, from the [{extra}] extra: "
+              f"pip install 'msroi[{extra}]'", file=sys.stderr)
         return 2
 
 
