@@ -135,6 +135,34 @@ def _codec_options(args) -> dict:
     return given
 
 
+def _read_source(path: str, *, what: str = "file") -> tuple[str, bytes]:
+    """(name for messages, bytes) of an input file, or of standard input for ``-``."""
+    from msroi import io
+
+    if path == io.STREAM:
+        return "<stdin>", io.read_stream(sys.stdin.buffer)
+    return path, io.read_input(path, what=what)
+
+
+def _check_target(path: str, *, inputs: list[str], overwrite: bool) -> None:
+    """Before any work: the output may be written (``-``: standard output, not a terminal)."""
+    from msroi import io
+
+    if path == io.STREAM:
+        io.check_stdout()
+    else:
+        io.check_output(path, inputs=[i for i in inputs if i and i != io.STREAM], replace=overwrite)
+
+
+def _write_target(path: str, data: bytes, *, overwrite: bool) -> None:
+    from msroi import io
+
+    if path == io.STREAM:
+        io.write_stdout(data)
+    else:
+        io.write_bytes_atomic(path, data, replace=overwrite)
+
+
 def _check_model(args) -> None:
     """An unknown model, or one that makes no maps, is a usage error, before any work."""
     if args.model:
@@ -150,15 +178,15 @@ def cmd_map(args) -> int:
     if len({os.path.abspath(o) for o in outputs}) < len(outputs):
         raise MsroiError(f"{args.output}: the map and the overlay need different files")
     for output in outputs:
-        io.check_output(output, inputs=[args.image], replace=args.overwrite)
+        _check_target(output, inputs=[args.image], overwrite=args.overwrite)
     _check_model(args)
     from msroi import maps
     from msroi.importance import map_to_uint8
 
-    image = io.read_image(args.image, accept_damaged=args.accept_damaged)
+    name, data = _read_source(args.image)
+    image = io.load_image(name, data=data, accept_damaged=args.accept_damaged).pixels
     made = maps.semantic_map(image, args.model, **_map_options(args))
-    io.write_bytes_atomic(args.output, io.encode_png(map_to_uint8(made.map)),
-                          replace=args.overwrite)
+    _write_target(args.output, io.encode_png(map_to_uint8(made.map)), overwrite=args.overwrite)
     if args.overlay:
         points = None
         if args.fixations:
@@ -166,12 +194,12 @@ def cmd_map(args) -> int:
 
             points = FixationSet(args.fixations, images=Path(args.image).parent).photo(
                 Path(args.image).name).fixations
-        io.write_bytes_atomic(args.overlay, io.encode_png(maps.overlay(image, made.map,
-                                                                       fixations=points)),
-                              replace=args.overwrite)
+        _write_target(args.overlay, io.encode_png(maps.overlay(image, made.map, fixations=points)),
+                      overwrite=args.overwrite)
     if not args.quiet:
-        for index, name, probability in made.classes:
-            print(f"{probability:8.4f}  {index:4d}  {name}")
+        to = sys.stderr if io.STREAM in outputs else sys.stdout  # stdout carries the image
+        for index, class_name, probability in made.classes:
+            print(f"{probability:8.4f}  {index:4d}  {class_name}", file=to)
     return 0
 
 
@@ -187,10 +215,32 @@ def _compress_settings(args):
                             accept_damaged=args.accept_damaged)
 
 
+def _compress_stream(args) -> int:
+    """``msroi compress`` with ``-`` as input (standard input, any format Pillow reads)
+    or output (the JPEG to standard output; every message to standard error)."""
+    from msroi import batch
+
+    if args.total_budget:
+        raise MsroiError("--total-budget needs a folder, not a pipe")
+    _check_target(args.output, inputs=[args.input, args.map], overwrite=args.overwrite)
+    name, data = _read_source(args.input)
+    result = batch.compress_file(_compress_settings(args), name, data)
+    if result.error:
+        raise MsroiError(result.error)
+    _write_target(args.output, result.data, overwrite=args.overwrite)
+    if not args.quiet:
+        row = result.row
+        print(f"{args.output}: {row['bytes']} bytes (limit {row['target_bytes']}), {row['bpp']} "
+              f"bpp, quality {row['quality']}", file=sys.stderr)
+    return 0
+
+
 def cmd_compress(args) -> int:
     from msroi import batch, io
 
     _check_model(args)
+    if io.STREAM in (args.input, args.output):
+        return _compress_stream(args)
     plan = batch.plan_outputs(args.input, args.output)
     if not plan.pairs and not plan.problems:
         raise MsroiError(f"{args.input}: no image files found")
@@ -347,8 +397,17 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_decode(args) -> int:
-    from msroi import batch
-    from msroi.batch.decode import decode_files
+    from msroi import batch, io
+    from msroi.batch.decode import decode_files, decode_one
+
+    if io.STREAM in (args.input, args.output):
+        from msroi.decode import get_decoder
+
+        _check_target(args.output, inputs=[args.input], overwrite=args.overwrite)
+        name, data = _read_source(args.input)
+        png = decode_one(data, name, get_decoder(args.decoder), accept_damaged=args.accept_damaged)
+        _write_target(args.output, png, overwrite=args.overwrite)
+        return 0
 
     plan = batch.plan_outputs(args.input, args.output, suffix=".png")
     if not plan.pairs and not plan.problems:
@@ -489,8 +548,9 @@ def _add_damaged_option(p: argparse.ArgumentParser) -> None:
 
 def _map_arguments(p: argparse.ArgumentParser) -> None:
     _add_damaged_option(p)
-    p.add_argument("image")
-    p.add_argument("-o", "--output", required=True, help="map as 8-bit grey PNG")
+    p.add_argument("image", help="photo file, or - for standard input")
+    p.add_argument("-o", "--output", required=True,
+                   help="map as 8-bit grey PNG, or - for standard output")
     p.add_argument("--overlay", help="also write the jet heatmap over the photo (PNG)")
     p.add_argument("--fixations", metavar="CSV", help=(
         "with --overlay: draw where people looked at this photo (a fixations.csv of the "
@@ -504,9 +564,11 @@ def _compress_arguments(p: argparse.ArgumentParser) -> None:
     from msroi.jpeg.registry import CODECS
     from msroi.pipeline import DEFAULT_METHOD
 
-    p.add_argument("input", help="image file or folder (searched recursively)")
+    p.add_argument("input", help="image file or folder (searched recursively), or - for "
+                   "standard input")
     p.add_argument("-o", "--output", required=True,
-                   help="output .jpg (one image) or folder (mirrors the input tree)")
+                   help="output .jpg (one image) or folder (mirrors the input tree), or - for "
+                        "standard output")
     p.add_argument("--budget", type=_budget, default="q50", help=(
         "size limit: q50 = no larger than the standard JPEG at quality 50 (default), "
         "30000 or 30kB = bytes, 0.5bpp = bits per pixel"))
@@ -583,9 +645,11 @@ def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
 def _decode_arguments(p: argparse.ArgumentParser) -> None:
     from msroi.jpeg.registry import DECODERS
 
-    p.add_argument("input", help="JPEG file or folder (searched recursively)")
+    p.add_argument("input", help="JPEG file or folder (searched recursively), or - for "
+                   "standard input")
     p.add_argument("-o", "--output", required=True,
-                   help="output .png (one file) or folder (mirrors the input tree)")
+                   help="output .png (one file) or folder (mirrors the input tree), or - for "
+                        "standard output")
     p.add_argument("--decoder", choices=list(DECODERS), default="standard", help=(
         "; ".join(f"{name} = {DECODERS[name].description}" for name in DECODERS)
         + " (default standard)"))

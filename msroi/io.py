@@ -450,6 +450,38 @@ def _link_no_clobber(tmp: str, path: Path) -> None:
         os.replace(tmp, path)
 
 
+#: The name that means standard input (as an input) or standard output (as an output).
+STREAM = "-"
+
+
+def read_stream(stream, *, name: str = "<stdin>", max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> bytes:
+    """All bytes of a binary ``stream`` (standard input), at most ``max_bytes``
+    (:class:`ImageReadError` past it or for nothing at all)."""
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ImageReadError(f"{name}: input too large (over {max_bytes:,} bytes)")
+    if not data:
+        raise ImageReadError(f"{name}: empty input (0 bytes)")
+    return data
+
+
+def check_stdout(stream=None) -> None:
+    """Refuses (:class:`OutputRefusedError`) to send image bytes to a terminal."""
+    stream = stream or sys.stdout
+    if stream.isatty():
+        raise OutputRefusedError(f"{STREAM}: standard output is a terminal; redirect it to a "
+                                 "file or a pipe (msroi ... -o - > out.jpg)")
+
+
+def write_stdout(data: bytes, stream=None) -> None:
+    """Writes ``data`` to standard output (never a terminal: :func:`check_stdout`)."""
+    stream = stream or sys.stdout
+    check_stdout(stream)
+    stream.flush()
+    stream.buffer.write(data)
+    stream.buffer.flush()
+
+
 def encode_png(pixels: np.ndarray) -> bytes:
     """PNG bytes of a uint8 (H, W) grey or (H, W, 3) RGB array."""
     buffer = io.BytesIO()

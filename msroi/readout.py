@@ -16,7 +16,6 @@ with TensorFlow operations, and a test holds the two together.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 

@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 
 from msroi import cli
-from msroi.batch import LOCK_NAME, MANIFEST_NAME, REPORT_NAME, plan_outputs
+from msroi.batch import MANIFEST_NAME, REPORT_NAME, plan_outputs
 from msroi.batch.manifest import FolderLock
 from msroi.batch.plan import unique_outputs
 from msroi.errors import MsroiError
