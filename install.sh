@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs msroi on a fresh Debian/Ubuntu machine: system packages (ImageMagick for Wand,
-# libjpeg-turbo's djpeg for the decoder tests, venv support), then a virtual environment in
-# .venv with msroi, every extra (train, eval, paper) and the test tools.
+# libjpeg-turbo's djpeg for the decoder tests, libjxl's butteraugli_main, venv support;
+# chromium with WITH_BROWSER=1), then a virtual environment in .venv with msroi, every
+# extra (train, eval, paper) and the test tools.
 # GPU machines: EXTRAS=gpu,eval,paper,test bash install.sh  (the CUDA build of TensorFlow
 # instead of the CPU one; a venv that has the CPU build: pip uninstall tensorflow-cpu first).
 set -euo pipefail
@@ -10,6 +11,8 @@ cd "$(dirname "$0")"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES="libmagickwand-6.q16-6 imagemagick libjpeg-turbo-progs libjxl-devtools"
+# WITH_BROWSER=1: also Debian's chromium, for the compare page's browser test (CI sets it)
+if [ "${WITH_BROWSER:-0}" = 1 ]; then PACKAGES="$PACKAGES chromium"; fi
 missing=""
 for p in $PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if ! python3 -m venv --help >/dev/null 2>&1; then missing="$missing python3-venv python3-pip"; fi

@@ -47,7 +47,7 @@ def measure(image: np.ndarray, density: np.ndarray, data: bytes, *, perceptual: 
     if perceptual:
         from msroi.metrics.perceptual import ssimulacra2
 
-        row["psnr_hvs_m"] = psnr_hvs_m(luma(image) / 255.0, luma(decoded) / 255.0)
+        row["psnr_hvs_m"] = psnr_hvs_m(luma(image), luma(decoded))  # 0..255, as msroi.metrics.hvs takes it
         row["ssimulacra2"] = ssimulacra2(image, decoded)
     return row
 

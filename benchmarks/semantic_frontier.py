@@ -37,7 +37,8 @@ def measure(image: np.ndarray, mask: np.ndarray, data: bytes) -> dict:
     return {"bytes": len(data), "psnr": psnr_from_mse(error.mean()),
             "region": psnr_from_mse(error[mask].mean()),
             "background": psnr_from_mse(error[~mask].mean()),
-            "psnr_hvs_m": psnr_hvs_m(luma(image) / 255.0, luma(decoded) / 255.0)}
+            # luma on the 0..255 scale, as msroi.metrics.hvs takes it
+            "psnr_hvs_m": psnr_hvs_m(luma(image), luma(decoded))}
 
 
 def settings():

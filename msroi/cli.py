@@ -208,11 +208,20 @@ def _compress_settings(args):
     from msroi.io import read_input
 
     importance_png = read_input(args.map, what="map") if args.map else None
-    return CompressSettings(method=args.method, budget=args.budget, codec_options=_codec_options(args),
+    match = getattr(args, "match", None)
+    if match and args.budget:
+        raise MsroiError("--match and --budget cannot be combined (one sets the quality, the "
+                         "other the size)")
+    if match and getattr(args, "total_budget", None):
+        raise MsroiError("--match and --total-budget cannot be combined")
+    return CompressSettings(method=args.method, budget=args.budget or "q50",
+                            codec_options=_codec_options(args),
                             model=args.model, map_options=_map_options(args),
                             keep_metadata=not args.strip_metadata, max_pixels=args.max_pixels,
                             importance_file=args.map, importance_png=importance_png,
-                            accept_damaged=args.accept_damaged)
+                            accept_damaged=args.accept_damaged,
+                            match=f"q{match}" if match else None,
+                            match_floor=getattr(args, "match_floor", 0.0))
 
 
 def _compress_stream(args) -> int:
@@ -229,9 +238,7 @@ def _compress_stream(args) -> int:
         raise MsroiError(result.error)
     _write_target(args.output, result.data, overwrite=args.overwrite)
     if not args.quiet:
-        row = result.row
-        print(f"{args.output}: {row['bytes']} bytes (limit {row['target_bytes']}), {row['bpp']} "
-              f"bpp, quality {row['quality']}", file=sys.stderr)
+        print(_compressed_line({**result.row, "output": args.output}), file=sys.stderr)
     return 0
 
 
@@ -260,13 +267,26 @@ def cmd_compress(args) -> int:
     return _finish_compress(report, plan, args)
 
 
+def _compressed_line(row: dict) -> str:
+    """What one compressed file got: its size against the budget, or against the standard
+    JPEG and mozjpeg at the matched quality (``--match``)."""
+    if row.get("match_quality"):
+        moz = (f", {row['saved_vs_mozjpeg']:.1%} fewer than mozjpeg's {row['mozjpeg_bytes']}"
+               if row.get("mozjpeg_bytes") else "")
+        return (f"{row['output']}: {row['bytes']} bytes, as good as the standard JPEG at "
+                f"quality {row['match_quality']} where the map looks ({row['map_psnr']:.2f} >= "
+                f"{row['target_map_psnr']:.2f} dB): {row['saved_vs_standard']:.1%} fewer bytes "
+                f"than its {row['standard_bytes']}{moz} for the same quality there")
+    return (f"{row['output']}: {row['bytes']} bytes (limit {row['target_bytes']}), "
+            f"{row['bpp']} bpp, quality {row['quality']}")
+
+
 def _finish_compress(report, plan, args) -> int:
     """Prints what a compress run did; the exit status (see :data:`EXIT_CODES`)."""
     if not args.quiet:
         if plan.folder is None:
             for row in report.done:
-                print(f"{row['output']}: {row['bytes']} bytes (limit {row['target_bytes']}), "
-                      f"{row['bpp']} bpp, quality {row['quality']}")
+                print(_compressed_line(row))
         else:
             counts = {s: sum(r["status"] == s for r in report.rows)
                       for s in ("done", "up-to-date", "failed", "not started")}
@@ -393,6 +413,9 @@ def cmd_evaluate(args) -> int:
     written = evaluate.write_outputs(evaluation, out)
     print(evaluate.format_report(evaluation))
     print("wrote " + ", ".join(str(p) for p in written))
+    if args.html:
+        args.overwrite = True  # the page lives in msroi's own results folder
+        return _write_compare_page(files, str(out / "compare.html"), args)
     return 0
 
 
@@ -516,6 +539,45 @@ def cmd_clic(args) -> int:
     return 0
 
 
+def _write_compare_page(files: list, out: str, args) -> int:
+    """The compare page of ``files`` into ``out``; one line per photo that failed."""
+    from msroi import io
+    from msroi.compare import compare_photo, render_page
+
+    comparisons, failed = [], 0
+    for path in files:
+        try:
+            image = io.read_image(path, accept_damaged=getattr(args, "accept_damaged", False))
+            comparisons.append(compare_photo(image, Path(path).name, model=args.model,
+                                             budget=getattr(args, "budget", None) or "q50"))
+        except MsroiError as exc:
+            failed += 1
+            print(f"msroi: error: {exc}", file=sys.stderr)
+    if not comparisons:
+        raise MsroiError("no photo could be compared")
+    io.write_bytes_atomic(out, render_page(comparisons).encode(), replace=args.overwrite)
+    print(f"wrote {out}: {len(comparisons)} photos, open it in a browser")
+    return 1 if failed else 0
+
+
+def cmd_compare(args) -> int:
+    from msroi import io
+
+    _check_model(args)
+    source = Path(args.input)
+    if source.is_dir():
+        walk = io.walk_images(source)
+        files = walk.files
+        for path, reason in walk.problems:
+            print(f"msroi: error: {path}: {reason}", file=sys.stderr)
+    else:
+        files = [source]
+    if not files:
+        raise MsroiError(f"{args.input}: no image files found")
+    io.check_output(args.output, inputs=files, replace=args.overwrite)
+    return _write_compare_page(files, args.output, args)
+
+
 def cmd_models(args) -> int:
     from msroi import zoo
 
@@ -563,15 +625,24 @@ def _map_arguments(p: argparse.ArgumentParser) -> None:
 def _compress_arguments(p: argparse.ArgumentParser) -> None:
     from msroi.jpeg.registry import CODECS
     from msroi.pipeline import DEFAULT_METHOD
+    from msroi.rate import QualityTarget
 
     p.add_argument("input", help="image file or folder (searched recursively), or - for "
                    "standard input")
     p.add_argument("-o", "--output", required=True,
                    help="output .jpg (one image) or folder (mirrors the input tree), or - for "
                         "standard output")
-    p.add_argument("--budget", type=_budget, default="q50", help=(
+    p.add_argument("--budget", type=_budget, default=None, help=(
         "size limit: q50 = no larger than the standard JPEG at quality 50 (default), "
         "30000 or 30kB = bytes, 0.5bpp = bits per pixel"))
+    p.add_argument("--match", type=_parse_with(lambda t: str(QualityTarget.parse(t).jpeg_quality)),
+                   metavar="qN", help=(
+        "instead of a size: the smallest file as good as the standard JPEG at quality N where "
+        "the map looks (map-weighted PSNR), its whole image (PSNR-HVS-M) not below mozjpeg's "
+        "at the same bytes; e.g. --match q80"))
+    p.add_argument("--match-floor", type=float, default=0.0, metavar="DB", help=(
+        "with --match: how many dB of whole-image PSNR-HVS-M below mozjpeg's at the same "
+        "bytes are allowed (default 0; negative demands more)"))
     p.add_argument("--method", choices=list(CODECS), default=DEFAULT_METHOD, help=(
         "; ".join(f"{name} = {CODECS[name].description}" for name in CODECS)
         + f" (default {DEFAULT_METHOD})"))
@@ -629,6 +700,8 @@ def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
         "where people looked at these photos (fixations.csv of the shared layout, rows matched "
         "by file name): fixation-weighted PSNR in every row, maps scored against people "
         "beside the human ceiling, and with --oracle the viewers' density as a map"))
+    p.add_argument("--html", action="store_true", help=(
+        "also write compare.html: the side-by-side page of every photo (msroi compare)"))
     p.add_argument("--limit", type=int, default=0, help="only the first N images")
     p.add_argument("--paper-table", action="store_true",
                    help="run the paper's exact protocol and print the authors' log beside it")
@@ -709,6 +782,16 @@ def _train_postfilter_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true")
 
 
+def _compare_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("input", help="photo or folder of photos")
+    p.add_argument("-o", "--output", required=True, help="the HTML page to write")
+    p.add_argument("--budget", type=_budget, default="q50",
+                   help="msroi's budget; the peers get msroi's bytes (default q50)")
+    p.add_argument("--model", help="map model preset (default: the default map model)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing page")
+    _add_damaged_option(p)
+
+
 def _train_readout_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", nargs="*", help="fixation set folders (images/ + fixations.csv)")
     p.add_argument("--config", help="JSON file of options; flags override it")
@@ -766,6 +849,8 @@ COMMANDS = {
                       _train_readout_arguments, cmd_train_readout),
     "clic": ("CLIC-style submissions: msroi clic pack DIR --track lowrate|transparent -o OUT",
              _clic_arguments, cmd_clic),
+    "compare": ("a side-by-side page in the browser: original, msroi, mozjpeg, jpegli at "
+                "equal bytes", _compare_arguments, cmd_compare),
     "models": ("list the model presets", lambda p: None, cmd_models),
 }
 

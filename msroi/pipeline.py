@@ -9,19 +9,15 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from msroi.errors import InvalidArgumentError
+from msroi.errors import BudgetError, InvalidArgumentError
 from msroi.importance import check_map
 from msroi.io import LoadedImage, load_image
 from msroi.jpeg.codec import Codec, CompressResult
 from msroi.jpeg.registry import CODECS
+from msroi.jpeg.standard import encode_pillow
 from msroi.maps import DEFAULT_TOP_K, DEFAULT_WORKING_SIZE, semantic_map
-from msroi.rate import (
-    DEFAULT_REFERENCE_QUALITY,
-    Budget,
-    RatePoint,
-    allocate,
-    compress_to_budget,
-)
+from msroi.rate import (DEFAULT_REFERENCE_QUALITY, Budget, QualityTarget, RatePoint, allocate,
+                        compress_to_budget, lowest_reaching)
 from msroi.runtime import MapNetwork
 
 if TYPE_CHECKING:
@@ -70,6 +66,7 @@ def compress(
     runtime: str = "auto",
     codec_options: dict[str, Any] | None = None,
     keep_metadata: bool = True,
+    match: QualityTarget | str | None = None,
 ) -> CompressResult:
     """Compresses one image into a standard JPEG no larger than ``budget``.
 
@@ -80,6 +77,9 @@ def compress(
     JPEG at quality 50. ``method``: a name from :data:`msroi.jpeg.CODECS` (``codec_options``:
     its settings) or a codec; ``recipe`` (the map's),
     ``top_k``, ``combine``, ``working_size``, ``runtime``: see :func:`msroi.maps.semantic_map`.
+    ``match`` (``QualityTarget`` or ``"q80"``; instead of ``budget``): the smallest file
+    that matches the standard JPEG at that quality where the map looks
+    (:func:`compress_to_quality`).
     Returns the bytes and a report (bytes, bpp, quality, target, top classes, timings).
     """
     if isinstance(image, (str, os.PathLike)):
@@ -104,14 +104,96 @@ def compress(
                       seconds_map=time.perf_counter() - start)
     else:
         importance = check_map(importance, pixels.shape[:2])
-    result = compress_to_budget(
-        codec, pixels, importance, as_budget(budget),
-        exif=loaded.exif if keep_metadata else None,
-        icc_profile=loaded.icc_profile if keep_metadata else None,
-        label=loaded.path or "image")
+    metadata = {"exif": loaded.exif if keep_metadata else None,
+                "icc_profile": loaded.icc_profile if keep_metadata else None}
+    if match is not None:
+        if budget is not None:
+            raise InvalidArgumentError("give a budget or a quality to match, not both")
+        target = match if isinstance(match, QualityTarget) else QualityTarget.parse(str(match))
+        result = compress_to_quality(codec, pixels, importance, target, **metadata,
+                                     label=loaded.path or "image")
+    else:
+        result = compress_to_budget(codec, pixels, importance, as_budget(budget), **metadata,
+                                    label=loaded.path or "image")
     result.report.update(report)
     result.report["bpp"] = result.bpp
     return result
+
+
+def map_weighted_psnr(image: np.ndarray, decoded: np.ndarray, importance: np.ndarray) -> float:
+    """PSNR (dB) of the squared error (mean over RGB) weighted by the map: where the map
+    looks counts in proportion (a constant map gives the plain PSNR). RGB uint8 (H, W, 3)
+    images, float32 map (H, W)."""
+    from msroi.metrics.basic import psnr_from_mse
+
+    weights = np.asarray(importance, np.float64)
+    weights = weights / weights.sum() if weights.sum() > 0 else np.full(weights.shape, 1 / weights.size)
+    error = ((decoded.astype(np.float64) - image) ** 2).mean(axis=2)
+    return psnr_from_mse(float((error * weights).sum()))
+
+
+def _whole_image(image: np.ndarray, decoded: np.ndarray) -> float:
+    """The whole-image guard: PSNR-HVS-M of the luma, dB."""
+    from msroi.metrics.basic import luma
+    from msroi.metrics.hvs import psnr_hvs_m
+
+    return psnr_hvs_m(luma(image), luma(decoded))  # 0..255, as msroi.metrics.hvs takes it
+
+
+#: Most quality steps the whole-image guard may add above the map-weighted match.
+GUARD_STEPS = 25
+
+
+def compress_to_quality(codec: Codec, image: np.ndarray, importance: np.ndarray,
+                        target: QualityTarget, *, exif: bytes | None = None,
+                        icc_profile: bytes | None = None, label: str = "image") -> CompressResult:
+    """The smallest file of ``codec`` whose map-weighted PSNR (:func:`map_weighted_psnr`)
+    reaches the standard JPEG's at ``target.jpeg_quality``, raised (quality step by step)
+    until its whole-image PSNR-HVS-M is at most ``target.floor_db`` below mozjpeg's at the
+    same bytes. Encodes in memory (no writes). The report says the bytes saved against the
+    standard JPEG at that quality and against the smallest mozjpeg file that matches it
+    where the map looks. Raises :class:`BudgetError` if no quality of the codec reaches it."""
+    from msroi.jpeg.standard import decode, encode_mozjpeg
+
+    start = time.perf_counter()
+    standard = encode_pillow(image, target.jpeg_quality)
+    goal = map_weighted_psnr(image, decode(standard), importance)
+    low, high = codec.quality_range
+    with codec.prepare(image, importance) as state:
+        files: dict[int, bytes] = {}
+
+        def encode(quality: int) -> bytes:
+            if quality not in files:
+                files[quality] = codec.encode(state, quality, exif=exif, icc_profile=icc_profile)
+            return files[quality]
+
+        quality = lowest_reaching(lambda q: map_weighted_psnr(image, decode(encode(q)), importance),
+                                  goal, low=low, high=high)
+        if quality is None:
+            raise BudgetError(f"{label}: no {codec.name} quality reaches {target}")
+        guard = {}
+        for _ in range(GUARD_STEPS):
+            data = encode(quality)
+            peer = CODECS.get_class("mozjpeg")()
+            same_bytes = compress_to_budget(peer, image, importance, Budget(max_bytes=len(data)))
+            ours, theirs = (_whole_image(image, decode(d)) for d in (data, same_bytes.data))
+            guard = {"psnr_hvs_m": ours, "mozjpeg_psnr_hvs_m_same_bytes": theirs}
+            if ours >= theirs - target.floor_db or quality >= high:
+                break
+            quality += 1
+    moz_quality = lowest_reaching(
+        lambda q: map_weighted_psnr(image, decode(encode_mozjpeg(image, q)), importance), goal)
+    moz_bytes = len(encode_mozjpeg(image, moz_quality)) if moz_quality else None
+    data = encode(quality)
+    report = {"method": codec.name, **codec.options(), "quality": quality, "bytes": len(data),
+              "target_bytes": len(standard), "budget": str(target),
+              "match_quality": target.jpeg_quality, "target_map_psnr": goal,
+              "map_psnr": map_weighted_psnr(image, decode(data), importance), **guard,
+              "standard_bytes": len(standard), "mozjpeg_bytes": moz_bytes,
+              "saved_vs_standard": 1 - len(data) / len(standard),
+              "saved_vs_mozjpeg": 1 - len(data) / moz_bytes if moz_bytes else None,
+              "seconds_search": time.perf_counter() - start}
+    return CompressResult(data, image.shape[:2], report)
 
 
 #: Qualities at which every image of a set is encoded for the total-budget allocation.

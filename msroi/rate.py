@@ -34,6 +34,57 @@ MAX_BUDGET_BPP = 1000.0
 
 
 @dataclass(frozen=True)
+class QualityTarget:
+    """A quality to match instead of a size: the standard JPEG's (Pillow/libjpeg-turbo,
+    4:2:0) at ``jpeg_quality``, measured where the map looks (map-weighted PSNR), with the
+    whole image (PSNR-HVS-M) not more than ``floor_db`` below mozjpeg's at the same bytes
+    (:func:`msroi.pipeline.compress_to_quality`)."""
+
+    jpeg_quality: int
+    floor_db: float = 0.0
+
+    def __post_init__(self):
+        if not (isinstance(self.jpeg_quality, numbers.Integral) and 1 <= self.jpeg_quality <= 100):
+            raise InvalidArgumentError(f"quality to match {self.jpeg_quality!r}: must be 1..100")
+        if not (isinstance(self.floor_db, numbers.Real) and np.isfinite(self.floor_db)):
+            raise InvalidArgumentError(f"whole-image floor {self.floor_db!r}: must be a number of dB")
+
+    @classmethod
+    def parse(cls, text: str, floor_db: float = 0.0) -> "QualityTarget":
+        """``q80`` (the standard JPEG at quality 80)."""
+        if m := re.fullmatch(r"q(\d{1,3})", text.strip().lower()):
+            return cls(int(m.group(1)), floor_db)
+        raise InvalidArgumentError(f"cannot read quality to match {text!r} (example: q80)")
+
+    def __str__(self) -> str:
+        return f"the standard JPEG at quality {self.jpeg_quality} where the map looks"
+
+
+def lowest_reaching(measure: Callable[[int], float], target: float, *, low: int = 1,
+                    high: int = 100) -> int | None:
+    """The lowest quality in [low, high] whose ``measure(quality)`` reaches ``target``
+    (bisection over a measure that grows with quality; each quality measured at most once);
+    None if even ``high`` does not reach it."""
+    known: dict[int, float] = {}
+
+    def value(quality: int) -> float:
+        if quality not in known:
+            known[quality] = measure(quality)
+        return known[quality]
+
+    if value(high) < target:
+        return None
+    lo, hi = low - 1, high  # lo: known short of the target (or below the range); hi: reaches
+    while hi - lo > 1:
+        middle = (lo + hi) // 2
+        if value(middle) >= target:
+            hi = middle
+        else:
+            lo = middle
+    return hi
+
+
+@dataclass(frozen=True)
 class Budget:
     """Exactly one of: ``max_bytes``; ``bpp`` (bits per pixel); ``jpeg_quality``: the size of
     the standard JPEG (Pillow/libjpeg-turbo, 4:2:0, standard Huffman tables, the same

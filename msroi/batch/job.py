@@ -22,6 +22,10 @@ from msroi.io import DEFAULT_MAX_FILE_BYTES
 REPORT_COLUMNS = ("input", "output", "status", "bytes", "target_bytes", "bpp", "quality",
                   "method", "top_class", "seconds_read", "seconds_map", "seconds_encode",
                   "seconds_write", "warning", "replaced", "error")
+#: Columns of the quality-target mode (``--match``), after those.
+MATCH_COLUMNS = ("match_quality", "target_map_psnr", "map_psnr", "psnr_hvs_m",
+                 "mozjpeg_psnr_hvs_m_same_bytes", "standard_bytes", "mozjpeg_bytes",
+                 "saved_vs_standard", "saved_vs_mozjpeg")
 #: Default pixel limit of batch runs: the work on one image peaked at ~50 bytes per pixel
 #: (RSS of `msroi compress` on 6 and 24 megapixel photos: 1.10 and 2.00 GB, of which ~0.8 GB
 #: is the runtime and model), so 40 megapixels keep one image's work under ~2 GB.
@@ -39,7 +43,10 @@ class CompressSettings:
     image bytes) instead of computing one (single-file runs); ``decoder``: the decoder a
     set budget measures the error after (:mod:`msroi.decode`); ``accept_damaged``: read
     damaged JPEGs anyway (:func:`msroi.io.jpeg_damage`); ``max_pixels``, ``max_bytes``:
-    the largest image and input file read (the map too).
+    the largest image and input file read (the map too); ``match`` (``q80``) instead of
+    ``budget``: the smallest file that matches the standard JPEG at that quality where the
+    map looks, ``match_floor`` dB of whole-image slack against mozjpeg
+    (:func:`msroi.pipeline.compress_to_quality`).
     """
 
     method: str = "rdq"
@@ -54,6 +61,8 @@ class CompressSettings:
     decoder: str = "standard"
     accept_damaged: bool = False
     max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    match: str | None = None
+    match_floor: float = 0.0
 
     def digest(self) -> str:
         """A hash of the settings and the msroi version: a rerun redoes a file whose
@@ -109,9 +118,12 @@ def _compress(settings: CompressSettings, name: str, data: bytes) -> JobResult:
                               max_pixels=settings.max_pixels, accept_damaged=settings.accept_damaged)
         importance = map_from_uint8(grey, loaded.pixels.shape[:2])
     start = time.perf_counter()
+    from msroi.rate import QualityTarget
+
+    match = QualityTarget.parse(settings.match, settings.match_floor) if settings.match else None
     result = pipeline.compress(loaded, importance=importance, model=settings.model,
-                               method=settings.method, budget=settings.budget,
-                               codec_options=settings.codec_options,
+                               method=settings.method, budget=None if match else settings.budget,
+                               codec_options=settings.codec_options, match=match,
                                keep_metadata=settings.keep_metadata, **settings.map_options)
     total = time.perf_counter() - start
     report = result.report
@@ -122,6 +134,9 @@ def _compress(settings: CompressSettings, name: str, data: bytes) -> JobResult:
            "method": report["method"], "top_class": top[0][1] if top else "",
            "seconds_read": round(seconds_read, 4), "seconds_map": round(seconds_map, 4),
            "seconds_encode": round(total - seconds_map, 4)}
+    for key in MATCH_COLUMNS:  # the quality-target mode's numbers
+        if report.get(key) is not None:
+            row[key] = round(report[key], 4) if isinstance(report[key], float) else report[key]
     warning = None
     if loaded.frames > 1:
         warning = f"{name}: {loaded.frames} frames (animated or multi-page); only the first was compressed"
