@@ -24,8 +24,8 @@ REPORT_COLUMNS = ("input", "output", "status", "bytes", "target_bytes", "bpp", "
                   "seconds_write", "warning", "replaced", "error")
 #: Columns of the quality-target mode (``--match``), after those.
 MATCH_COLUMNS = ("match_quality", "target_map_psnr", "map_psnr", "psnr_hvs_m",
-                 "mozjpeg_psnr_hvs_m_same_bytes", "standard_bytes", "mozjpeg_bytes",
-                 "saved_vs_standard", "saved_vs_mozjpeg")
+                 "mozjpeg_psnr_hvs_m_same_bytes", "guard_met", "strength", "standard_bytes",
+                 "mozjpeg_bytes", "saved_vs_standard", "saved_vs_mozjpeg")
 #: Default pixel limit of batch runs: the work on one image peaked at ~50 bytes per pixel
 #: (RSS of `msroi compress` on 6 and 24 megapixel photos: 1.10 and 2.00 GB, of which ~0.8 GB
 #: is the runtime and model), so 40 megapixels keep one image's work under ~2 GB.
@@ -134,7 +134,7 @@ def _compress(settings: CompressSettings, name: str, data: bytes) -> JobResult:
            "method": report["method"], "top_class": top[0][1] if top else "",
            "seconds_read": round(seconds_read, 4), "seconds_map": round(seconds_map, 4),
            "seconds_encode": round(total - seconds_map, 4)}
-    for key in MATCH_COLUMNS:  # the quality-target mode's numbers
+    for key in MATCH_COLUMNS if report.get("match_quality") else ():  # the --match numbers
         if report.get(key) is not None:
             row[key] = round(report[key], 4) if isinstance(report[key], float) else report[key]
     warning = None

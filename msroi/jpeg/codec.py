@@ -125,6 +125,11 @@ class Codec(ABC):
         """The codec's settings, for reports; ``type(codec)(**codec.options())`` rebuilds it."""
         return self.settings.report()
 
+    def distortion_weights(self, importance: np.ndarray) -> np.ndarray:
+        """How much the codec weighs an error at each pixel, given the map: float64 (H, W),
+        any scale (what "quality where the map looks" measures with). Default: the map."""
+        return np.asarray(importance, np.float64)
+
     @abstractmethod
     def prepare(self, image: np.ndarray, importance: np.ndarray) -> EncoderState:
         """Work independent of the quality knob, for :meth:`encode`."""

@@ -162,6 +162,13 @@ class RDQuantiserCodec(Codec):
     Settings = RDQSettings
     quality_range = (5, 98)
     knobs = ("quality", "strength")
+
+    def distortion_weights(self, importance: np.ndarray) -> np.ndarray:
+        """exp(strength x gain x (importance - its mean)): the inverse of the per-block
+        lambda factor, so a block the encoder favours counts as much as it is favoured."""
+        importance = np.asarray(importance, np.float64)
+        s = self.settings
+        return np.exp(s.strength * s.gain * (importance - importance.mean()))
     settings: RDQSettings
 
     def prepare(self, image: np.ndarray, importance: np.ndarray) -> RDState:
