@@ -860,9 +860,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     do when ``command`` is None, none when it is "")."""
     from msroi import __version__
 
-    parser = OneLineParser(prog="msroi", description=(
-        "Semantic region-of-interest JPEG compression: a CNN finds where the meaning is, "
-        "the encoder spends the bytes there, the output is a standard JPEG."))
+    parser = OneLineParser(
+        prog="msroi", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=("Semantic region-of-interest JPEG compression: a CNN finds where people "
+                     "will look, the encoder spends the bytes there, the output is a standard "
+                     "JPEG."),
+        epilog="exit status:\n" + "\n".join(f"  {code:>3}  {meaning}"
+                                              for code, meaning in EXIT_CODES.items()))
     parser.add_argument("--version", action="version", version=f"msroi {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (help_text, arguments, run) in COMMANDS.items():

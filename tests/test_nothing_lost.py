@@ -567,3 +567,9 @@ def test_run_folders_are_claimed_never_mixed_with_a_users_files(tmp_path, capsys
     assert claim_run_folder(run) == run and (run / RUN_MARKER).is_file()
     with pytest.raises(MsroiError, match="did not write"):
         claim_run_folder(mine)
+
+
+def test_help_lists_the_exit_statuses():
+    text = cli.build_parser("").format_help()
+    for code in cli.EXIT_CODES:
+        assert f"  {code}  " in text or f" {code}  " in text
