@@ -28,26 +28,17 @@ ROOT = Path(__file__).resolve().parent.parent
 LADDER = (10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 95, 98)
 
 
-def weighted_psnr(image: np.ndarray, decoded: np.ndarray, weights: np.ndarray) -> float:
-    """PSNR of the squared error (mean over RGB) weighted by ``weights`` (sum 1), dB."""
-    from msroi.metrics.basic import psnr_from_mse
-
-    error = ((decoded.astype(np.float64) - image) ** 2).mean(axis=2)
-    return psnr_from_mse(float((error * weights).sum()))
-
-
 def measure(image: np.ndarray, density: np.ndarray, data: bytes, *, perceptual: bool) -> dict:
     from msroi.jpeg.standard import decode
-    from msroi.metrics.basic import luma, psnr_from_mse
-    from msroi.metrics.hvs import psnr_hvs_m
+    from msroi.metrics import peak_signal_noise_ratio, psnr_hvs_m_rgb, weighted_psnr
 
     decoded = decode(data)
     row = {"bytes": len(data), "fixation_psnr": weighted_psnr(image, decoded, density),
-           "psnr": psnr_from_mse(((decoded.astype(np.float64) - image) ** 2).mean())}
+           "psnr": peak_signal_noise_ratio(image, decoded)}
     if perceptual:
         from msroi.metrics.perceptual import ssimulacra2
 
-        row["psnr_hvs_m"] = psnr_hvs_m(luma(image), luma(decoded))  # 0..255, as msroi.metrics.hvs takes it
+        row["psnr_hvs_m"] = psnr_hvs_m_rgb(image, decoded)
         row["ssimulacra2"] = ssimulacra2(image, decoded)
     return row
 

@@ -29,16 +29,15 @@ RDQ_STRENGTHS = (0.0, 0.25, 0.5, 0.75, 1.0, 2.0, 3.0, 4.0)
 
 def measure(image: np.ndarray, mask: np.ndarray, data: bytes) -> dict:
     from msroi.jpeg.standard import decode
-    from msroi.metrics.basic import luma, psnr_from_mse
-    from msroi.metrics.hvs import psnr_hvs_m
+    from msroi.metrics import psnr_hvs_m_rgb
+    from msroi.metrics.basic import psnr_from_mse
 
     decoded = decode(data)
     error = (decoded.astype(np.float64) - image) ** 2
     return {"bytes": len(data), "psnr": psnr_from_mse(error.mean()),
             "region": psnr_from_mse(error[mask].mean()),
             "background": psnr_from_mse(error[~mask].mean()),
-            # luma on the 0..255 scale, as msroi.metrics.hvs takes it
-            "psnr_hvs_m": psnr_hvs_m(luma(image), luma(decoded))}
+            "psnr_hvs_m": psnr_hvs_m_rgb(image, decoded)}
 
 
 def settings():

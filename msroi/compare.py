@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
+from msroi.io import encode_png
+
 #: Peers shown beside msroi when installed (jpegli needs the [eval] extra).
 DEFAULT_PEERS = ("mozjpeg", "jpegli")
 
@@ -44,19 +46,13 @@ class PhotoComparison:
     size: tuple[int, int]
 
 
-def _png(pixels: np.ndarray) -> bytes:
-    buffer = _io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(pixels)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 def overlay_png(importance: np.ndarray) -> bytes:
     """The map as a jet-coloured PNG whose alpha follows the map (0.6 at the top)."""
     from matplotlib import colormaps
 
     rgba = colormaps["jet"](np.clip(importance, 0, 1))
     rgba[..., 3] = 0.6 * np.clip(importance, 0, 1)
-    return _png(np.round(rgba * 255).astype(np.uint8))
+    return encode_png(np.round(rgba * 255).astype(np.uint8))
 
 
 def compare_photo(image: np.ndarray, name: str, *, model=None, budget: str = "q50",
@@ -65,6 +61,7 @@ def compare_photo(image: np.ndarray, name: str, *, model=None, budget: str = "q5
     more), with bytes, bpp, map-weighted PSNR and PSNR-HVS-M. RGB uint8 (H, W, 3) in."""
     from msroi import maps, pipeline
     from msroi.jpeg.registry import CODECS
+    from msroi.metrics import psnr_hvs_m_rgb, weighted_psnr
     from msroi.jpeg.standard import decode
     from msroi.rate import Budget, compress_to_budget
 
@@ -75,10 +72,10 @@ def compare_photo(image: np.ndarray, name: str, *, model=None, budget: str = "q5
     def numbers(data: bytes) -> dict:
         decoded = decode(data)
         return {"bytes": len(data), "bpp": 8 * len(data) / pixels,
-                "map_psnr": pipeline.map_weighted_psnr(image, decoded, importance),
-                "psnr_hvs_m": pipeline._whole_image(image, decoded)}
+                "map_psnr": weighted_psnr(image, decoded, importance),
+                "psnr_hvs_m": psnr_hvs_m_rgb(image, decoded)}
 
-    versions = [Version("original", _png(image), "image/png", {"bytes": None}),
+    versions = [Version("original", encode_png(image), "image/png", {"bytes": None}),
                 Version("msroi", ours.data, "image/jpeg", numbers(ours.data))]
     for peer in peers:
         try:

@@ -36,6 +36,7 @@ from msroi.metrics import (
     recall_at_area,
     region_psnr,
     region_ssim,
+    weighted_psnr,
 )
 from msroi.metrics.basic import psnr_from_mse, squared_error
 from msroi.metrics.fixations import fixation_scores, human_ceiling
@@ -132,7 +133,7 @@ def _measure(pixels, mask, decoded, num_bytes: int, protocol: str, metric_names,
     row = {"bytes": num_bytes, "bpp": 8.0 * num_bytes / (pixels.shape[0] * pixels.shape[1]),
            "sse": float(error.sum()), "samples": error.size}
     if density is not None:
-        row["fixation_psnr"] = psnr_from_mse(float((error.mean(axis=2) * density).sum()))
+        row["fixation_psnr"] = weighted_psnr(pixels, decoded, density)
     if metric_names:
         row.update(compute_metrics(pixels, decoded, protocol=protocol, names=metric_names))
     if mask is not None and mask.any():

@@ -120,27 +120,6 @@ def compress(
     return result
 
 
-def map_weighted_psnr(image: np.ndarray, decoded: np.ndarray, importance: np.ndarray) -> float:
-    """PSNR (dB) of the squared error (mean over RGB) weighted by ``importance`` (any
-    non-negative weights, e.g. a map or :meth:`Codec.distortion_weights`): where it is
-    high counts in proportion (constant weights give the plain PSNR). RGB uint8 (H, W, 3)
-    images, weights (H, W)."""
-    from msroi.metrics.basic import psnr_from_mse
-
-    weights = np.asarray(importance, np.float64)
-    weights = weights / weights.sum() if weights.sum() > 0 else np.full(weights.shape, 1 / weights.size)
-    error = ((decoded.astype(np.float64) - image) ** 2).mean(axis=2)
-    return psnr_from_mse(float((error * weights).sum()))
-
-
-def _whole_image(image: np.ndarray, decoded: np.ndarray) -> float:
-    """The whole-image guard: PSNR-HVS-M of the luma, dB."""
-    from msroi.metrics.basic import luma
-    from msroi.metrics.hvs import psnr_hvs_m
-
-    return psnr_hvs_m(luma(image), luma(decoded))  # 0..255, as msroi.metrics.hvs takes it
-
-
 #: Strengths tried, as shares of the codec's own, when the whole-image guard fails: less
 #: skew towards the map costs the map-weighted match little and gives the rest back.
 GUARD_STRENGTH_SHARES = (0.5, 0.25, 0.0)
@@ -161,18 +140,19 @@ def compress_to_quality(codec: Codec, image: np.ndarray, importance: np.ndarray,
     """The smallest file of ``codec`` whose map-weighted PSNR (:func:`map_weighted_psnr`,
     weighted as the codec weighs errors: :meth:`Codec.distortion_weights`) reaches the
     standard JPEG's at ``target.jpeg_quality`` (the quality knob bisected, in memory), with
-    its whole-image PSNR-HVS-M at most ``target.floor_db`` below mozjpeg's at the same
+    its whole-image PSNR-HVS-M (:func:`msroi.metrics.psnr_hvs_m_rgb`) at most ``target.floor_db`` below mozjpeg's at the same
     bytes: where the codec's own setting fails that guard, the same codec at smaller
     strengths (:data:`GUARD_STRENGTH_SHARES`) is matched instead, the first that passes
     taken (the last tried if none does; the report says). The report says the bytes saved
     against the standard JPEG at that quality and against the smallest mozjpeg file that
     matches it where the map looks. Raises :class:`BudgetError` if no quality reaches it."""
     from msroi.jpeg.standard import decode, encode_mozjpeg
+    from msroi.metrics import psnr_hvs_m_rgb, weighted_psnr
 
     start = time.perf_counter()
     weights = codec.distortion_weights(importance)  # where the encoder itself says it matters
     standard = encode_pillow(image, target.jpeg_quality)
-    goal = map_weighted_psnr(image, decode(standard), weights)
+    goal = weighted_psnr(image, decode(standard), weights)
     peer = CODECS.get_class("mozjpeg")()
     chosen = None
     for candidate in _guarded_candidates(codec):
@@ -187,13 +167,13 @@ def compress_to_quality(codec: Codec, image: np.ndarray, importance: np.ndarray,
                 return files[quality]
 
             quality = lowest_reaching(
-                lambda q: map_weighted_psnr(image, decode(encode(q)), weights), goal,
+                lambda q: weighted_psnr(image, decode(encode(q)), weights), goal,
                 low=low, high=high)
             if quality is None:
                 continue
             data = encode(quality)
         same_bytes = compress_to_budget(peer, image, importance, Budget(max_bytes=len(data)))
-        ours, theirs = (_whole_image(image, decode(d)) for d in (data, same_bytes.data))
+        ours, theirs = (psnr_hvs_m_rgb(image, decode(d)) for d in (data, same_bytes.data))
         chosen = (candidate, quality, data, ours, theirs)
         if ours >= theirs - target.floor_db:
             break
@@ -201,12 +181,12 @@ def compress_to_quality(codec: Codec, image: np.ndarray, importance: np.ndarray,
         raise BudgetError(f"{label}: no {codec.name} quality reaches {target}")
     candidate, quality, data, ours, theirs = chosen
     moz_quality = lowest_reaching(
-        lambda q: map_weighted_psnr(image, decode(encode_mozjpeg(image, q)), weights), goal)
+        lambda q: weighted_psnr(image, decode(encode_mozjpeg(image, q)), weights), goal)
     moz_bytes = len(encode_mozjpeg(image, moz_quality)) if moz_quality else None
     report = {"method": candidate.name, **candidate.options(), "quality": quality,
               "bytes": len(data), "target_bytes": len(standard), "budget": str(target),
               "match_quality": target.jpeg_quality, "target_map_psnr": goal,
-              "map_psnr": map_weighted_psnr(image, decode(data), weights),
+              "map_psnr": weighted_psnr(image, decode(data), weights),
               "psnr_hvs_m": ours, "mozjpeg_psnr_hvs_m_same_bytes": theirs,
               "guard_met": bool(ours >= theirs - target.floor_db),
               "standard_bytes": len(standard), "mozjpeg_bytes": moz_bytes,

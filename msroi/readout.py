@@ -20,7 +20,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from msroi.errors import ModelError
 
@@ -156,8 +155,7 @@ class FixationReadout:
         fused_grid = fused_on_grid(fused, self.output_stride)[:grid[0], :grid[1]]
         density = np.exp(self.log_density(inputs, fused_grid))
         stride = self.output_stride
-        full = np.asarray(Image.fromarray(density.astype(np.float32)).resize(
-            (grid[1] * stride, grid[0] * stride), Image.BILINEAR))[:shape[0], :shape[1]]
+        full = resize_bilinear(density, (grid[0] * stride, grid[1] * stride))[:shape[0], :shape[1]]
         full = full / max(float(full.max()), 1e-30)
         return np.clip(full, 0, 1).astype(np.float32) ** np.float32(self.gamma)
 

@@ -201,3 +201,16 @@ def test_whole_image_perceptual_metrics_order_qualities():
     if butteraugli_available():
         assert butteraugli(image, image)[0] == pytest.approx(0.0, abs=1e-6)
         assert butteraugli(image, low)[0] > butteraugli(image, high)[0] > 0
+
+
+def test_weighted_psnr_of_constant_and_concentrated_weights():
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 256, (20, 30, 3)).astype(np.uint8)
+    b = np.clip(a.astype(int) + rng.integers(-9, 10, a.shape), 0, 255).astype(np.uint8)
+    assert metrics.weighted_psnr(a, b, np.full((20, 30), 7.0)) == pytest.approx(
+        metrics.peak_signal_noise_ratio(a, b))
+    one = np.zeros((20, 30))
+    one[4, 5] = 1.0  # all the weight on one pixel: that pixel's PSNR
+    error = ((a[4, 5].astype(float) - b[4, 5]) ** 2).mean()
+    assert metrics.weighted_psnr(a, b, one) == pytest.approx(10 * np.log10(255 ** 2 / error))
+    assert metrics.psnr_hvs_m_rgb(a, a) == float("inf")

@@ -41,6 +41,22 @@ def psnr_from_mse(mse: float, *, data_range: float = 255.0) -> float:
     return float("inf") if mse == 0 else float(10.0 * np.log10(data_range ** 2 / mse))
 
 
+def weighted_psnr(reference: np.ndarray, test: np.ndarray, weights: np.ndarray, *,
+                  data_range: float = 255.0) -> float:
+    """PSNR (dB) of the squared error (mean over channels) weighted by ``weights`` (H, W),
+    any non-negative scale (a map, a fixation density, a codec's distortion weights): where
+    they are high counts in proportion; constant weights give the plain PSNR."""
+    reference, test = check_pair(reference, test)
+    error = (reference.astype(np.float64) - test) ** 2
+    error = error.mean(axis=2) if error.ndim == 3 else error
+    weights = np.asarray(weights, np.float64)
+    if weights.shape != error.shape:
+        raise InvalidArgumentError(f"weights {weights.shape} and images {error.shape} differ in shape")
+    total = weights.sum()
+    mse = (error * weights).sum() / total if total > 0 else error.mean()
+    return psnr_from_mse(float(mse), data_range=data_range)
+
+
 def peak_signal_noise_ratio(reference: np.ndarray, test: np.ndarray, *,
                             data_range: float = 255.0) -> float:
     """PSNR in dB with one MSE over all samples (channels pooled); inf if identical."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.fft import dctn
 
-from msroi.metrics.basic import check_pair, psnr_from_mse
+from msroi.metrics.basic import check_pair, luma, psnr_from_mse
 
 # Contrast sensitivity (CSF) and masking coefficients of the 8x8 DCT basis, from the
 # authors' reference implementation (ponomarenko.info/psnrhvsm.htm).
@@ -79,3 +79,9 @@ def psnr_hvs(reference: np.ndarray, test: np.ndarray) -> float:
 
 def psnr_hvs_m(reference: np.ndarray, test: np.ndarray) -> float:
     return psnr_from_mse(hvs_mse(reference, test)[1])
+
+
+def psnr_hvs_m_rgb(reference: np.ndarray, test: np.ndarray) -> float:
+    """PSNR-HVS-M (dB) of the full-range BT.601 luma of two RGB uint8 images (H, W, 3),
+    on the 0..255 scale the metric takes."""
+    return psnr_hvs_m(luma(reference), luma(test))
