@@ -413,9 +413,8 @@ def cmd_evaluate(args) -> int:
     written = evaluate.write_outputs(evaluation, out)
     print(evaluate.format_report(evaluation))
     print("wrote " + ", ".join(str(p) for p in written))
-    if args.html:
-        args.overwrite = True  # the page lives in msroi's own results folder
-        return _write_compare_page(files, str(out / "compare.html"), args)
+    if args.html:  # the page lives in msroi's own (claimed) results folder
+        return _write_compare_page(files, str(out / "compare.html"), args, overwrite=True)
     return 0
 
 
@@ -539,7 +538,7 @@ def cmd_clic(args) -> int:
     return 0
 
 
-def _write_compare_page(files: list, out: str, args) -> int:
+def _write_compare_page(files: list, out: str, args, *, overwrite: bool) -> int:
     """The compare page of ``files`` into ``out``; one line per photo that failed."""
     from msroi import io
     from msroi.compare import compare_photo, render_page
@@ -555,7 +554,7 @@ def _write_compare_page(files: list, out: str, args) -> int:
             print(f"msroi: error: {exc}", file=sys.stderr)
     if not comparisons:
         raise MsroiError("no photo could be compared")
-    io.write_bytes_atomic(out, render_page(comparisons).encode(), replace=args.overwrite)
+    io.write_bytes_atomic(out, render_page(comparisons).encode(), replace=overwrite)
     print(f"wrote {out}: {len(comparisons)} photos, open it in a browser")
     return 1 if failed else 0
 
@@ -575,7 +574,7 @@ def cmd_compare(args) -> int:
     if not files:
         raise MsroiError(f"{args.input}: no image files found")
     io.check_output(args.output, inputs=files, replace=args.overwrite)
-    return _write_compare_page(files, args.output, args)
+    return _write_compare_page(files, args.output, args, overwrite=args.overwrite)
 
 
 def cmd_models(args) -> int:

@@ -73,3 +73,15 @@ def test_the_page_works_in_a_real_browser(page, tmp_path):
     assert difference[:120].max() == 0  # the title and the text do not move
     rows = np.flatnonzero(difference.max(axis=1) > 0)
     assert rows.size > 200  # the viewer: the original on one side, msroi's JPEG on the other
+
+
+def test_compare_never_writes_over_a_users_file_or_the_photo(tmp_path, capsys, cat_module):
+    photo = tmp_path / "cat.png"
+    Image.fromarray(cat_module).save(photo)
+    page = tmp_path / "page.html"
+    page.write_text("my notes")
+    assert cli.main(["compare", str(photo), "-o", str(page)]) == 2
+    assert page.read_text() == "my notes" and "exists" in capsys.readouterr().err
+    before = photo.read_bytes()
+    assert cli.main(["compare", str(photo), "-o", str(photo), "--overwrite"]) == 2
+    assert photo.read_bytes() == before and "input" in capsys.readouterr().err

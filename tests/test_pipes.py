@@ -56,3 +56,16 @@ def test_bad_input_on_a_pipe_and_a_terminal_as_output_are_one_line(tmp_path, pho
         os.close(follower)
         os.close(leader)
     assert done.returncode == 2 and b"terminal" in done.stderr
+
+
+def test_a_pipe_into_an_existing_file_replaces_it_only_with_overwrite(tmp_path, cat):
+    png = io.BytesIO()
+    Image.fromarray(cat).save(png, "PNG")
+    mine = tmp_path / "mine.jpg"
+    mine.write_bytes(b"the user's file")
+    done = _msroi("compress", "-", "-o", str(mine), "-q", stdin=png.getvalue())
+    assert done.returncode == 2 and mine.read_bytes() == b"the user's file"
+    assert b"exists" in done.stderr
+    assert _msroi("compress", "-", "-o", str(mine), "--overwrite", "-q",
+                  stdin=png.getvalue()).returncode == 0
+    assert mine.read_bytes()[:2] == b"\xff\xd8"
