@@ -112,9 +112,10 @@ def test_get_decoder():
 
 
 def _modules_after(code: str) -> set[str]:
-    out = subprocess.run([sys.executable, "-c", code + "\nimport sys\nprint(' '.join(sys.modules))"],
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys\nprint('modules:', *sys.modules)"],
                          capture_output=True, text=True, check=True)
-    return set(out.stdout.split())
+    # the last line: what the code itself printed (help texts name modules) comes before it
+    return set(out.stdout.splitlines()[-1].split()[1:])
 
 
 def test_import_help_and_compress_do_not_import_tensorflow(tmp_path, photo_file):
@@ -127,6 +128,15 @@ def test_import_help_and_compress_do_not_import_tensorflow(tmp_path, photo_file)
     assert out.is_file()
     assert "tensorflow" not in loaded and "keras" not in loaded
     assert "ai_edge_litert" in loaded  # the map ran on the lean runtime
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["compress", "--help"], ["map", "--help"],
+                                  ["decode", "--help"], ["models"]])
+def test_help_and_listings_start_without_tensorflow_numba_or_scipy(argv):
+    loaded = _modules_after(f"from msroi import cli\ntry:\n    cli.main({argv!r})\n"
+                            "except SystemExit:\n    pass")
+    heavy = {"tensorflow", "keras", "numba", "scipy", "pandas", "matplotlib"} & loaded
+    assert not heavy, f"msroi {' '.join(argv)} imported {sorted(heavy)}"
 
 
 def test_import_msroi_changes_no_environment_variable():

@@ -13,13 +13,16 @@ and zero. The search is a dynamic programme over the last non-zero position, exa
 the given code lengths. DC levels are plain rounding (a DC off by a step shows as a
 visible block; the quantiser never trades it).
 
-Compiled with numba, cached on disk so a command line does not compile it every call.
+Compiled with numba at the first call, cached on disk so a command line does not compile it
+every call; numba (and the SciPy it loads) is imported only when a kernel runs, so commands
+that never quantise (``--help``, ``map``, listings) start without it.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
-from numba import njit
 
 #: Natural (row-major) index of each zigzag position.
 ZIGZAG = np.array([0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33,
@@ -28,7 +31,29 @@ ZIGZAG = np.array([0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 1
                    60, 61, 54, 47, 55, 62, 63], dtype=np.int64)
 
 
-@njit(cache=True, nogil=True)
+def _njit():
+    """numba's ``njit`` as the kernels use it; the helpers the kernels call are compiled
+    first (numba resolves them as globals of this module when it compiles a kernel)."""
+    from numba import njit
+
+    jit = njit(cache=True, nogil=True)
+    if not hasattr(_bit_length, "py_func"):
+        globals()["_bit_length"] = jit(_bit_length)
+    return jit
+
+
+def kernel(function):
+    """``function`` compiled by numba at its first call (see the module docstring)."""
+    compiled = []
+
+    @functools.wraps(function)
+    def call(*args):
+        if not compiled:
+            compiled.append(_njit()(function))
+        return compiled[0](*args)
+    return call
+
+
 def _bit_length(value: int) -> int:
     n = 0
     while value:
@@ -37,7 +62,7 @@ def _bit_length(value: int) -> int:
     return n
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def trellis_levels(coefficients, table, weights, lambdas, ac_bits, out):
     """``coefficients`` float32 (N, 64) zigzag; ``table``, ``weights`` float64 (64,)
     zigzag; ``lambdas`` float64 (N,); ``ac_bits`` float64 (256,): code length of each AC
@@ -102,7 +127,7 @@ def trellis_levels(coefficients, table, weights, lambdas, ac_bits, out):
             e = previous[e]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def ac_symbol_counts(levels, counts):
     """Adds the AC symbols (run << 4 | size, ZRL, EOB) of int16 zigzag ``levels`` (N, 64)
     to ``counts`` (256,) int64: what the entropy coder will code. Returns the magnitude
