@@ -404,7 +404,7 @@ def cmd_evaluate(args) -> int:
         peers=tuple(args.peers), seeds=() if args.no_seeds else evaluate.MIXING_MODELS,
         curve_qualities=() if args.no_curves else tuple(args.curve_qualities or evaluate.CURVE_QUALITIES),
         oracle=args.oracle, variants_on_curves=args.variant_curves, decoders=tuple(args.decoder),
-        fixations=args.fixations)
+        fixations=args.fixations, perceptual=args.perceptual)
     executor = batch.make_executor(min(args.jobs, len(files)), args.dask)
     try:
         evaluation = evaluate.evaluate(files, settings, executor=executor, progress=not args.quiet)
@@ -697,8 +697,12 @@ def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
         "'<method>+oracle'): how much a perfect map would give"))
     p.add_argument("--fixations", metavar="CSV", help=(
         "where people looked at these photos (fixations.csv of the shared layout, rows matched "
-        "by file name): fixation-weighted PSNR in every row, maps scored against people "
-        "beside the human ceiling, and with --oracle the viewers' density as a map"))
+        "by file name): fixation-weighted PSNR and SSIM in every row, each method's bytes "
+        "against each peer at equal fixation-weighted PSNR (people_savings.csv), maps scored "
+        "against people beside the human ceiling, and with --oracle the viewers' density as a map"))
+    p.add_argument("--perceptual", action="store_true", help=(
+        "also whole-image SSIMULACRA2 (the [eval] extra) and Butteraugli (libjxl's "
+        "butteraugli_main, where installed) in every row at the budget"))
     p.add_argument("--html", action="store_true", help=(
         "also write compare.html: the side-by-side page of every photo (msroi compare)"))
     p.add_argument("--limit", type=int, default=0, help="only the first N images")

@@ -29,6 +29,7 @@ from msroi.jpeg.standard import encode_pillow
 from msroi.metrics import (
     METRIC_NAMES,
     bd_rate,
+    bytes_at_quality,
     compute_metrics,
     error_share_inside,
     map_auc,
@@ -37,6 +38,7 @@ from msroi.metrics import (
     region_psnr,
     region_ssim,
     weighted_psnr,
+    weighted_ssim,
 )
 from msroi.metrics.basic import psnr_from_mse, squared_error
 from msroi.metrics.fixations import fixation_scores, human_ceiling
@@ -82,7 +84,11 @@ class EvaluateSettings:
     layout, rows matched by file name): every row gets the fixation-weighted PSNR, the maps
     are scored against people (table ``fixation_scores``, with the human ceiling) and, with
     ``oracle``, every msroi method also runs with the viewers' own density as its map (rows
-    ``<method>+people``).
+    ``<method>+people``); every row also gets the fixation-weighted SSIM, the rate curves
+    carry the fixation-weighted PSNR, and table ``people_savings`` gives each method's bytes
+    over what each peer needs for its fixation-weighted PSNR. ``perceptual``: every row at
+    the budget also gets SSIMULACRA2 (the ``ssimulacra2`` package) and, where libjxl's
+    ``butteraugli_main`` is installed, the Butteraugli distance.
     """
 
     model: str | None = None
@@ -98,6 +104,7 @@ class EvaluateSettings:
     variants_on_curves: bool = False
     decoders: tuple[str, ...] = ("standard",)
     fixations: str | None = None
+    perceptual: bool = False
 
 
 @dataclass
@@ -110,6 +117,7 @@ class Evaluation:
     fixation_scores: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)
     bd_rates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    people_savings: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @functools.lru_cache(maxsize=4)
@@ -128,7 +136,7 @@ def _people(csv_path: str | None, path: Path):
 
 
 def _measure(pixels, mask, decoded, num_bytes: int, protocol: str, metric_names,
-             density: np.ndarray | None = None) -> dict:
+             density: np.ndarray | None = None, perceptual: bool = False) -> dict:
     error = squared_error(pixels, decoded)
     row = {"bytes": num_bytes, "bpp": 8.0 * num_bytes / (pixels.shape[0] * pixels.shape[1]),
            "sse": float(error.sum()), "samples": error.size}
@@ -136,6 +144,14 @@ def _measure(pixels, mask, decoded, num_bytes: int, protocol: str, metric_names,
         row["fixation_psnr"] = weighted_psnr(pixels, decoded, density)
     if metric_names:
         row.update(compute_metrics(pixels, decoded, protocol=protocol, names=metric_names))
+        if density is not None:
+            row["fixation_ssim"] = weighted_ssim(pixels, decoded, density)
+        if perceptual:
+            from msroi.metrics.perceptual import butteraugli, butteraugli_available, ssimulacra2
+
+            row["ssimulacra2"] = ssimulacra2(pixels, decoded)
+            if butteraugli_available():
+                row["butteraugli"] = butteraugli(pixels, decoded)[0]
     if mask is not None and mask.any():
         row.update(region_psnr=region_psnr(pixels, decoded, mask),
                    region_ssim=region_ssim(pixels, decoded, mask),
@@ -160,7 +176,7 @@ def evaluate_file(settings: EvaluateSettings, path: Path) -> dict[str, list[dict
 
     def measure(data: bytes, metric_names, decoder=decoders[0]) -> dict:
         return _measure(pixels, mask, decoder.decode(data), len(data), settings.protocol,
-                        metric_names, density)
+                        metric_names, density, settings.perceptual)
 
     def decoded_rows(row: dict, data: bytes) -> list[dict]:
         """The row under the first decoder, and one per further decoder."""
@@ -263,7 +279,31 @@ def evaluate(files: list[Path], settings: EvaluateSettings | None = None, *, exe
                             fixation_scores=tables["fixation_scores"])
     evaluation.summary = summarize(evaluation.per_image)
     evaluation.bd_rates = bd_table(evaluation.curves)
+    evaluation.people_savings = people_savings(evaluation.per_image, evaluation.curves)
     return evaluation
+
+
+def people_savings(per_image: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
+    """Per method at the budget: its bytes over the bytes each peer's rate curve needs for
+    the same fixation-weighted PSNR (:func:`msroi.metrics.bytes_at_quality`), geometric mean
+    over the images with fixations (< 1: fewer bytes where people look). Columns
+    ``bytes_vs_<peer>``; empty without fixations."""
+    if "fixation_psnr" not in per_image or "fixation_psnr" not in curves:
+        return pd.DataFrame()
+    peers = [p for p in BD_ANCHORS if p in set(curves.method)]
+    watched = per_image.dropna(subset=["fixation_psnr"])
+    rows = []
+    for method, frame in watched.groupby("method", sort=False):
+        row = {"method": method, "images": len(frame)}
+        for peer in peers:
+            ratios = []
+            for _, r in frame.iterrows():
+                curve = curves[(curves.method == peer) & (curves.image == r.image)]
+                if len(curve) >= 2:
+                    ratios.append(r.bytes / bytes_at_quality(curve.bytes, curve.fixation_psnr, r.fixation_psnr))
+            row[f"bytes_vs_{peer}"] = float(np.exp(np.mean(np.log(ratios)))) if ratios else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _pooled_psnr(frame: pd.DataFrame, prefix: str = "") -> float:
@@ -303,6 +343,11 @@ def summarize(per_image: pd.DataFrame) -> pd.DataFrame:
             watched = frame.dropna(subset=["fixation_psnr"])
             row["fixation_psnr"] = watched.fixation_psnr.mean()
             row["d_fixation_psnr"] = row["fixation_psnr"] - standard.loc[watched.index].fixation_psnr.mean()
+            if "fixation_ssim" in watched:
+                row["fixation_ssim"] = watched.fixation_ssim.mean()
+        for metric in ("ssimulacra2", "butteraugli"):
+            if metric in frame and frame[metric].notna().any():
+                row[metric] = frame[metric].mean()
         row["seconds"] = frame.seconds.median()
         out.append(row)
     return pd.DataFrame(out)
@@ -372,7 +417,8 @@ def write_outputs(evaluation: Evaluation, out: Path) -> list[Path]:
     """CSV files and the curves' plot into ``out``; returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in ("per_image", "summary", "curves", "bd_rates", "map_scores", "fixation_scores"):
+    for name in ("per_image", "summary", "curves", "bd_rates", "map_scores", "fixation_scores",
+                 "people_savings"):
         frame = getattr(evaluation, name)
         if not frame.empty:
             frame.to_csv(out / f"{name}.csv", index=False)
@@ -389,7 +435,8 @@ def format_report(evaluation: Evaluation) -> str:
              f"(metrics: protocol '{evaluation.protocol}'; region = independent judge's objects)"]
     columns = ["method", "bytes_vs_jpeg", "bpp", "set_psnr_rgb", "psnr", "ssim", "ms_ssim", "vifp",
                "psnr_hvs", "psnr_hvs_m", "d_psnr_hvs_m", "wins_psnr_hvs_m", "region_psnr",
-               "d_region_psnr", "wins_region_psnr", "fixation_psnr", "d_fixation_psnr", "seconds"]
+               "d_region_psnr", "wins_region_psnr", "fixation_psnr", "d_fixation_psnr",
+               "fixation_ssim", "ssimulacra2", "butteraugli", "seconds"]
     summary = evaluation.summary[[c for c in columns if c in evaluation.summary]]
     lines.append(summary.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     if not evaluation.map_scores.empty:
@@ -401,6 +448,10 @@ def format_report(evaluation: Evaluation) -> str:
             ["nss", "auc_judd", "shuffled_auc", "cc", "sim", "kl"]].mean()
         lines += ["", f"Maps against people ({evaluation.fixation_scores.image.nunique()} images "
                   "with fixations)", scores.to_string(float_format=lambda v: f"{v:.3f}")]
+    if not evaluation.people_savings.empty:
+        lines += ["", "Bytes over what each peer needs for the same fixation-weighted PSNR "
+                  "(geometric mean; < 1 = fewer bytes where people look)",
+                  evaluation.people_savings.to_string(index=False, float_format=lambda v: f"{v:.3f}")]
     if not evaluation.bd_rates.empty:
         lines += ["", "BD-rate (%, negative = fewer bytes for the same quality)",
                   evaluation.bd_rates.to_string(index=False, float_format=lambda v: f"{v:+.2f}")]

@@ -128,8 +128,8 @@ def test_evaluate_with_fixations_scores_maps_against_people_and_weights_psnr(tmp
     csv_path = tmp_path / "fixations.csv"
     csv_path.write_text("\n".join(rows) + "\n")
     settings = evaluate.EvaluateSettings(methods=("rdq",), peers=("mozjpeg",), seeds=(),
-                                         curve_qualities=(), judge=False, oracle=True,
-                                         fixations=str(csv_path))
+                                         curve_qualities=(30, 50, 70, 90), judge=False, oracle=True,
+                                         fixations=str(csv_path), perceptual=True)
     result = evaluate.evaluate([photo], settings, progress=False)
     maps_scored = set(result.fixation_scores["map"])
     assert {"human ceiling (half the viewers)", "msroi", "centre"} <= maps_scored
@@ -138,7 +138,18 @@ def test_evaluate_with_fixations_scores_maps_against_people_and_weights_psnr(tmp
     assert "msroi-rdq+people" in methods and result.per_image.fixation_psnr.notna().all()
     summary = result.summary.set_index("method")
     assert np.isfinite(summary.loc["msroi-rdq", "d_fixation_psnr"])
-    assert "Maps against people" in evaluate.format_report(result)
+    assert 0 < summary.loc["msroi-rdq", "fixation_ssim"] <= 1
+    assert 0 < summary.loc["msroi-rdq", "ssimulacra2"] <= 100  # whole-image guard in every row
+    from msroi.metrics.perceptual import butteraugli_available
+
+    assert ("butteraugli" in summary) == butteraugli_available()
+    savings = result.people_savings.set_index("method")
+    # mozjpeg against its own curve at the budget: about 1 (the curve passes near its file)
+    assert 0.8 < savings.loc["mozjpeg", "bytes_vs_mozjpeg"] < 1.25
+    assert np.isfinite(savings.loc["msroi-rdq", "bytes_vs_jpegli"] if "bytes_vs_jpegli" in savings
+                       else savings.loc["msroi-rdq", "bytes_vs_mozjpeg"])
+    report = evaluate.format_report(result)
+    assert "Maps against people" in report and "same fixation-weighted PSNR" in report
 
 
 def test_map_overlay_shows_where_people_looked(tmp_path, cat):

@@ -38,7 +38,13 @@ def test_match_reaches_the_standard_jpeg_where_the_map_looks_in_fewer_bytes(cat)
     report = result.report
     standard = encode_pillow(cat, 80)
     weights = pipeline.make_codec("rdq").distortion_weights(importance)  # as the encoder weighs
-    assert weights[60, 100] / weights[0, 0] == pytest.approx(np.exp(0.75 * 4 * 0.9))
+    # the objective's weight (strength x w + 1): w = the map read as a density, mean 1
+    from msroi.jpeg.rdq import DENSITY_EXPONENT, STRENGTHS
+
+    density = importance.astype(np.float64) ** DENSITY_EXPONENT
+    w = density / density.mean()
+    strength = STRENGTHS["balanced"]
+    assert weights[60, 100] / weights[0, 0] == pytest.approx((strength * w[60, 100] + 1) / (strength * w[0, 0] + 1))
     target = weighted_psnr(cat, decode(standard), weights)
     assert report["target_map_psnr"] == pytest.approx(target)
     assert weighted_psnr(cat, decode(result.data), weights) >= target

@@ -214,3 +214,25 @@ def test_weighted_psnr_of_constant_and_concentrated_weights():
     error = ((a[4, 5].astype(float) - b[4, 5]) ** 2).mean()
     assert metrics.weighted_psnr(a, b, one) == pytest.approx(10 * np.log10(255 ** 2 / error))
     assert metrics.psnr_hvs_m_rgb(a, a) == float("inf")
+
+
+def test_weighted_ssim_of_constant_and_concentrated_weights():
+    rng = np.random.default_rng(5)
+    a = rng.integers(0, 256, (24, 32, 3)).astype(np.uint8)
+    b = np.clip(a.astype(int) + rng.integers(-20, 21, a.shape), 0, 255).astype(np.uint8)
+    assert metrics.weighted_ssim(a, b, np.full((24, 32), 3.0)) == pytest.approx(
+        metrics.structural_similarity(a, b))
+    one = np.zeros((24, 32))
+    one[10, 12] = 1.0  # all the weight on one pixel: that pixel's SSIM, channels averaged
+    assert metrics.weighted_ssim(a, b, one) == pytest.approx(metrics.ssim_map(a, b)[10, 12].mean())
+    assert metrics.weighted_ssim(a, a, one) == pytest.approx(1.0)
+
+
+def test_bytes_at_quality_interpolates_in_log_bytes():
+    sizes, values = [1000, 4000, 2000], [30.0, 40.0, 35.0]  # any order
+    assert metrics.bytes_at_quality(sizes, values, 35.0) == pytest.approx(2000)
+    assert metrics.bytes_at_quality(sizes, values, 32.5) == pytest.approx(np.sqrt(1000 * 2000))
+    assert metrics.bytes_at_quality(sizes, values, 45.0) == pytest.approx(8000)  # extrapolated
+    assert metrics.bytes_at_quality(sizes, values, 25.0) == pytest.approx(500)
+    with pytest.raises(ValueError, match="2 points"):
+        metrics.bytes_at_quality([1000], [30.0], 30.0)

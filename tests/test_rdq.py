@@ -10,11 +10,11 @@ import pytest
 from decoders import assert_standard_jpeg
 from msroi.errors import BudgetError
 from msroi.jpeg.conformance import frame_type
-from msroi.jpeg.field import block_means, importance_field, masking_weight
+from msroi.jpeg.field import block_means, importance_field, lambda_multiplier, masking_weight
 from msroi.jpeg.markers import insert_metadata
 from msroi.jpeg import trellis
 from msroi.jpeg.dct import component_blocks, dct_coefficients
-from msroi.jpeg.rdq import RDQuantiserCodec, mozjpeg_tables
+from msroi.jpeg.rdq import FLAT_SHARE, MASKING, RDQuantiserCodec, mozjpeg_tables
 from msroi.jpeg.standard import decode, encode_mozjpeg
 from msroi.rate import Budget, compress_to_budget, search_quality
 
@@ -206,12 +206,17 @@ def test_files_decode_everywhere_and_keep_metadata(cat, baseline):
 
 
 def test_cli_strength_values(tmp_path, photo_file, capsys):
+    from PIL import Image
+
     from msroi import cli
 
     out = tmp_path / "a.jpg"
     assert cli.main(["compress", photo_file, "-o", str(out), "--method", "rdq",
                      "--strength", "objects", "-q"]) == 0
-    assert out.read_bytes()[:2] == b"\xff\xd8"
+    assert cli.main(["compress", photo_file, "-o", str(tmp_path / "zero.jpg"), "--method", "rdq",
+                     "--strength", "0", "-q"]) == 0
+    assert_standard_jpeg(out.read_bytes(), Image.open(photo_file).size[::-1], baseline=False)
+    assert out.read_bytes() != (tmp_path / "zero.jpg").read_bytes()  # the strength reached the codec
     with pytest.raises(SystemExit):
         cli.main(["compress", photo_file, "-o", str(tmp_path / "b.jpg"), "--method", "rdq",
                   "--strength", "-1"])
@@ -257,6 +262,44 @@ def test_fields():
     np.testing.assert_array_equal(chroma[:, 0], [1.0, 0.0])
     weight = masking_weight(np.array([[5.0, 1.0], [3.0, 9.0]]))
     np.testing.assert_allclose(weight, [[2 / 3, 0], [1 / 3, 1]])
+
+
+def test_a_flat_map_at_any_strength_is_the_plain_encoder(cat):
+    flat = np.full(cat.shape[:2], 0.4, np.float32)
+    plain, strong = RDQuantiserCodec(strength=0.0), RDQuantiserCodec(strength="objects")
+    for a, b in zip(plain.levels(plain.prepare(cat, flat), 60), strong.levels(strong.prepare(cat, flat), 60)):
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("strength", [0.3, 1.0, 3.0, 20.0])
+def test_a_larger_share_never_a_larger_lambda(strength):
+    rng = np.random.default_rng(3)
+    share = rng.gamma(0.5, 2.0, (40, 50))
+    for texture in (np.full(share.shape, 0.2), np.full(share.shape, 0.9)):
+        multiplier = lambda_multiplier(share, texture, strength=strength, flat_share=FLAT_SHARE,
+                                       masking=MASKING).ravel()
+        order = np.argsort(share.ravel())
+        assert np.all(np.diff(multiplier[order]) <= 1e-12)
+    # the objective itself: lambda / (w + eps) normalised at the mean share
+    eps = 1 / strength
+    np.testing.assert_allclose(lambda_multiplier(share, np.full(share.shape, 0.5), strength=strength,
+                                                 flat_share=1.0, masking=0.0),
+                               (1 + eps) / (share + eps))
+
+
+def test_a_block_looked_at_more_never_gets_more_error():
+    rng = np.random.default_rng(4)
+    tile = rng.integers(40, 215, (8, 8, 3))
+    image = np.tile(tile, (8, 16, 1)).astype(np.uint8)  # 8 x 16 identical luma blocks
+    importance = np.tile(np.repeat(np.linspace(0, 1, 16), 8)[None], (64, 1)).astype(np.float32)
+    codec = RDQuantiserCodec(strength=3.0, masking=0.0, flat_share=1.0)
+    state = codec.prepare(image, importance)
+    luma = codec.levels(state, 40)[0]
+    table = mozjpeg_tables(40)[0]
+    coefficients = dct_coefficients(image)[0]
+    error = ((coefficients - luma * table) ** 2).sum(axis=(2, 3))  # (8, 16) per block
+    assert np.all(np.diff(error, axis=1) <= 1e-6)  # left to right: looked at more
+    assert error[:, 0].mean() > error[:, -1].mean()
 
 
 def test_metadata_segments_are_inserted(cat):

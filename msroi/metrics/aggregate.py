@@ -31,6 +31,21 @@ def bits_per_pixel(total_bytes: int, total_pixels: int) -> float:
     return 8.0 * total_bytes / total_pixels
 
 
+def bytes_at_quality(sizes: Sequence[float], values: Sequence[float], value: float) -> float:
+    """Bytes a rate curve needs for quality ``value``: the curve's points (``sizes`` bytes,
+    ``values`` of any quality measure rising with bytes, e.g. dB) interpolated linearly in
+    log bytes, extrapolated from the two end points beyond them. Needs 2 points or more."""
+    log_sizes = np.log(np.asarray(sizes, np.float64))
+    values = np.asarray(values, np.float64)
+    if len(values) < 2:
+        raise ValueError("a rate curve needs at least 2 points")
+    order = np.argsort(values, kind="stable")
+    values, log_sizes = values[order], log_sizes[order]
+    i = int(np.clip(np.searchsorted(values, value) - 1, 0, len(values) - 2))
+    t = (value - values[i]) / max(values[i + 1] - values[i], 1e-9)
+    return float(np.exp(log_sizes[i] + t * (log_sizes[i + 1] - log_sizes[i])))
+
+
 def bd_rate(rates_a: Sequence[float], quality_a: Sequence[float], rates_b: Sequence[float],
             quality_b: Sequence[float], *, method: str = "cubic") -> float:
     """Bjontegaard delta rate (VCEG-M33, 2001) of curve B against curve A, in percent.

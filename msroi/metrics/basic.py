@@ -80,6 +80,18 @@ def structural_similarity(reference: np.ndarray, test: np.ndarray) -> float:
     return float(ssim_map(reference, test).mean())
 
 
+def weighted_ssim(reference: np.ndarray, test: np.ndarray, weights: np.ndarray) -> float:
+    """Mean of the SSIM map (channels averaged) weighted by ``weights`` (H, W), any
+    non-negative scale (e.g. a fixation density); constant weights give the mean SSIM."""
+    full = ssim_map(reference, test)
+    full = full.mean(axis=2) if full.ndim == 3 else full
+    weights = np.asarray(weights, np.float64)
+    if weights.shape != full.shape:
+        raise InvalidArgumentError(f"weights {weights.shape} and images {full.shape} differ in shape")
+    total = weights.sum()
+    return float((full * weights).sum() / total) if total > 0 else float(full.mean())
+
+
 #: MS-SSIM's weights per scale, finest first (Wang et al., 2003).
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 
