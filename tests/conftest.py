@@ -52,3 +52,13 @@ def lite_classifier():
     from msroi.maps import resolve_model
 
     return resolve_model("mobilenet_v2", runtime="litert")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--regenerate-expected", action="store_true",
+                     help="rewrite tests/expected/*.json from the current code (on purpose only)")
+
+
+@pytest.fixture
+def regenerate_expected(request) -> bool:
+    return request.config.getoption("--regenerate-expected")

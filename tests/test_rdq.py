@@ -88,6 +88,30 @@ def test_trellis_finds_the_exhaustive_optimum():
         assert got == pytest.approx(best, rel=1e-6)
 
 
+def test_the_c_kernels_give_the_numba_kernels_levels_and_counts(cat):
+    if trellis.native_kernels() is None:
+        pytest.skip("the C kernels were not built (no compiler at install): numba runs")
+    rng = np.random.default_rng(11)
+    coefficients = np.concatenate([
+        np.ascontiguousarray(trellis.to_zigzag(dct_coefficients(cat)[0]), dtype=np.float32),
+        rng.normal(0, 300, (500, 64)).astype(np.float32),  # large and negative values too
+        np.zeros((3, 64), np.float32)])
+    table = mozjpeg_tables(35)[0].reshape(64)[trellis.ZIGZAG]
+    weights = (table[1] / table) ** 2.2
+    lambdas = rng.uniform(0, 400, len(coefficients))
+    ac_bits = rng.uniform(2, 16, 256)
+    c_out, numba_out = (np.empty(coefficients.shape, np.int16) for _ in range(2))
+    trellis.trellis_levels(coefficients, table, weights, lambdas, ac_bits, c_out)
+    trellis.numba_trellis_levels(coefficients, table, weights, lambdas, ac_bits, numba_out)
+    assert np.array_equal(c_out, numba_out)
+    c_counts, numba_counts = np.zeros(256, np.int64), np.zeros(256, np.int64)
+    assert (trellis.ac_symbol_counts(c_out, c_counts)
+            == trellis.numba_ac_symbol_counts(c_out, numba_counts))
+    assert np.array_equal(c_counts, numba_counts) and c_counts.sum() > 0
+    with pytest.raises(ValueError, match="C-contiguous"):  # C never reads a wrong layout
+        trellis.trellis_levels(coefficients[:, ::2], table, weights, lambdas, ac_bits, c_out)
+
+
 def test_lambda_zero_is_rounding_and_more_lambda_never_more_bits(cat):
     coefficients = dct_coefficients(cat)[0]
     table = mozjpeg_tables(60)[0]

@@ -13,14 +13,18 @@ and zero. The search is a dynamic programme over the last non-zero position, exa
 the given code lengths. DC levels are plain rounding (a DC off by a step shows as a
 visible block; the quantiser never trades it).
 
-Compiled with numba at the first call, cached on disk so a command line does not compile it
-every call; numba (and the SciPy it loads) is imported only when a kernel runs, so commands
-that never quantise (``--help``, ``map``, listings) start without it.
+Two builds of the same two kernels (:func:`trellis_levels`, :func:`ac_symbol_counts`):
+C (``_kernels.c``, compiled by pip at install, called through ctypes: what runs where it
+was built) and the Python below, compiled by numba at its first call and cached on disk
+(where no compiler was found at install; also the reference the C build is tested against).
+numba (and the SciPy it loads) is imported only when a numba kernel runs.
 """
 
 from __future__ import annotations
 
+import ctypes
 import functools
+import importlib.util
 
 import numpy as np
 
@@ -42,7 +46,7 @@ def _njit():
     return jit
 
 
-def kernel(function):
+def numba_kernel(function):
     """``function`` compiled by numba at its first call (see the module docstring)."""
     compiled = []
 
@@ -54,6 +58,57 @@ def kernel(function):
     return call
 
 
+@functools.lru_cache(maxsize=1)
+def native_kernels() -> ctypes.CDLL | None:
+    """The C kernels (``msroi.jpeg._kernels``) where pip built them, else None."""
+    spec = importlib.util.find_spec("msroi.jpeg._kernels")
+    if spec is None or not spec.origin or not spec.origin.endswith((".so", ".pyd", ".dylib")):
+        return None
+    library = ctypes.CDLL(spec.origin)
+    pointer = ctypes.c_void_p
+    library.msroi_trellis_levels.argtypes = [pointer, ctypes.c_int64] + [pointer] * 5
+    library.msroi_trellis_levels.restype = None
+    library.msroi_ac_symbol_counts.argtypes = [pointer, ctypes.c_int64, pointer]
+    library.msroi_ac_symbol_counts.restype = ctypes.c_int64
+    return library
+
+
+def _checked(array: np.ndarray, dtype, shape: tuple) -> int:
+    """The data pointer of ``array`` for C, after checking what C assumes of it."""
+    if array.dtype != dtype or not array.flags.c_contiguous or array.shape != shape:
+        raise ValueError(f"kernel argument: {array.dtype} {array.shape} given, C-contiguous "
+                         f"{np.dtype(dtype)} {shape} expected")
+    return array.ctypes.data
+
+
+def trellis_levels(coefficients, table, weights, lambdas, ac_bits, out) -> None:
+    """``coefficients`` float32 (N, 64) zigzag; ``table``, ``weights`` float64 (64,)
+    zigzag; ``lambdas`` float64 (N,); ``ac_bits`` float64 (256,): code length of each AC
+    symbol (run << 4 | size); writes int16 levels (N, 64) zigzag into ``out``."""
+    library = native_kernels()
+    if library is None:
+        return numba_trellis_levels(coefficients, table, weights, lambdas, ac_bits, out)
+    n = coefficients.shape[0]
+    if not out.flags.writeable:
+        raise ValueError("kernel argument: out is read-only")
+    library.msroi_trellis_levels(
+        _checked(coefficients, np.float32, (n, 64)), n, _checked(table, np.float64, (64,)),
+        _checked(weights, np.float64, (64,)), _checked(lambdas, np.float64, (n,)),
+        _checked(ac_bits, np.float64, (256,)), _checked(out, np.int16, (n, 64)))
+
+
+def ac_symbol_counts(levels, counts) -> int:
+    """Adds the AC symbols (run << 4 | size, ZRL, EOB) of int16 zigzag ``levels`` (N, 64)
+    to ``counts`` (256,) int64: what the entropy coder will code. Returns the magnitude
+    bits that follow the symbols."""
+    library = native_kernels()
+    if library is None:
+        return numba_ac_symbol_counts(levels, counts)
+    n = levels.shape[0]
+    return int(library.msroi_ac_symbol_counts(_checked(levels, np.int16, (n, 64)), n,
+                                              _checked(counts, np.int64, (256,))))
+
+
 def _bit_length(value: int) -> int:
     n = 0
     while value:
@@ -62,11 +117,9 @@ def _bit_length(value: int) -> int:
     return n
 
 
-@kernel
-def trellis_levels(coefficients, table, weights, lambdas, ac_bits, out):
-    """``coefficients`` float32 (N, 64) zigzag; ``table``, ``weights`` float64 (64,)
-    zigzag; ``lambdas`` float64 (N,); ``ac_bits`` float64 (256,): code length of each AC
-    symbol (run << 4 | size); writes int16 levels (N, 64) zigzag into ``out``."""
+@numba_kernel
+def numba_trellis_levels(coefficients, table, weights, lambdas, ac_bits, out):
+    """:func:`trellis_levels` in Python, for numba."""
     n_blocks = coefficients.shape[0]
     zero_prefix = np.empty(64)
     cost = np.empty(64)
@@ -127,11 +180,9 @@ def trellis_levels(coefficients, table, weights, lambdas, ac_bits, out):
             e = previous[e]
 
 
-@kernel
-def ac_symbol_counts(levels, counts):
-    """Adds the AC symbols (run << 4 | size, ZRL, EOB) of int16 zigzag ``levels`` (N, 64)
-    to ``counts`` (256,) int64: what the entropy coder will code. Returns the magnitude
-    bits that follow the symbols."""
+@numba_kernel
+def numba_ac_symbol_counts(levels, counts):
+    """:func:`ac_symbol_counts` in Python, for numba."""
     magnitude_bits = 0
     for b in range(levels.shape[0]):
         run = 0
