@@ -355,3 +355,19 @@ def test_budget_search_runs_on_computed_sizes_and_writes_once(astronaut, monkeyp
                                     _object_map(astronaut.shape[:2]), budget)
         assert len(writes) == 1  # the baseline size is computed exactly: one file written
         assert 0.99 * budget.target_bytes(astronaut) <= result.num_bytes <= budget.target_bytes(astronaut)
+
+
+@pytest.mark.parametrize("quality", [1, 5, 23, 49, 50, 51, 77, 95, 98, 100])
+def test_quantisation_tables_are_mozjpeg_s(quality, tmp_path):
+    import jpeglib
+    from msroi.jpeg.standard import libjpeg_version
+
+    tables = mozjpeg_tables(quality)
+    path = str(tmp_path / "t.jpg")
+    with libjpeg_version("mozjpeg403"):  # what mozjpeg itself writes at this quality
+        jpeglib.from_spatial(np.zeros((16, 16, 3), np.uint8)).write_spatial(
+            path, qt=quality, flags=["+FORCE_BASELINE"])
+    dct = jpeglib.read_dct(path)
+    dct.load()
+    for ours, index in zip(tables, (dct.quant_tbl_no[0], dct.quant_tbl_no[1])):
+        np.testing.assert_array_equal(ours, dct.qt[index])

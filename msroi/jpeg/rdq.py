@@ -86,21 +86,32 @@ FLAT_SHARE = 0.0
 MASKING = -0.5
 
 
-@lru_cache(maxsize=128)
-def mozjpeg_tables(quality: int) -> tuple[np.ndarray, np.ndarray]:
-    """mozjpeg 4.0.3's default (luma, chroma) quantisation tables at ``quality``, values
-    kept <= 255 (baseline), float64 (8, 8) each."""
+@lru_cache(maxsize=1)
+def _mozjpeg_base_tables() -> tuple[np.ndarray, np.ndarray]:
+    """mozjpeg 4.0.3's default (luma, chroma) base tables: its tables at quality 50, where
+    libjpeg's scaling leaves them as they are, read once from a file mozjpeg writes (not
+    forced to baseline: entries above 255 kept, 16-bit tables)."""
     import jpeglib
 
     with tempfile.TemporaryDirectory(prefix="msroi-qt-") as tmp:
         path = os.path.join(tmp, "t.jpg")
         with libjpeg_version("mozjpeg403"):
-            jpeglib.from_spatial(np.zeros((16, 16, 3), np.uint8)).write_spatial(
-                path, qt=int(quality), flags=["+FORCE_BASELINE"])
+            jpeglib.from_spatial(np.zeros((16, 16, 3), np.uint8)).write_spatial(path, qt=50)
         dct = jpeglib.read_dct(path)
         dct.load()
-        luma, chroma = (dct.qt[n].astype(np.float64) for n in (dct.quant_tbl_no[0], dct.quant_tbl_no[1]))
-    return luma, chroma
+        return tuple(dct.qt[n].astype(np.int64) for n in (dct.quant_tbl_no[0], dct.quant_tbl_no[1]))
+
+
+@lru_cache(maxsize=128)
+def mozjpeg_tables(quality: int) -> tuple[np.ndarray, np.ndarray]:
+    """mozjpeg 4.0.3's default (luma, chroma) quantisation tables at ``quality``, values
+    kept in 1..255 (baseline), float64 (8, 8) each: its base tables scaled as libjpeg's
+    ``jpeg_quality_scaling`` and ``jpeg_add_quant_table`` do (tested equal to the tables
+    mozjpeg writes), so rate control's tries cost no file each."""
+    quality = min(max(int(quality), 1), 100)
+    scale = 5000 // quality if quality < 50 else 200 - 2 * quality
+    return tuple(np.clip((base * scale + 50) // 100, 1, 255).astype(np.float64)
+                 for base in _mozjpeg_base_tables())
 
 
 @dataclass
