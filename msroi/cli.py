@@ -1,10 +1,17 @@
 """``msroi``: the command line. Thin over the API; every subcommand is ``main(argv)``-testable.
 
     msroi map IMAGE -o MAP.png [--overlay OUT.png [--fixations CSV]] [--model NAME]
-    msroi compress INPUT -o OUTPUT [--budget q50|30kB|0.5bpp] [--method paper]
-    msroi evaluate --data DIR [--out DIR] [--paper-table --reference LOG]
+    msroi compress INPUT -o OUTPUT [--budget q50|30kB|0.5bpp | --match q80] [--method paper]
+    msroi decode INPUT -o OUTPUT [--decoder postfilter]
+    msroi evaluate --data DIR [--out DIR] [--fixations CSV] [--perceptual] [--paper-table]
+    msroi compare PHOTO|FOLDER -o page.html
+    msroi clic pack DIR --track lowrate|transparent -o OUT
     msroi train DATA [--distill-from mobilenet_v2] [--config train/x.json] [--out DIR]
+    msroi train-postfilter DATA --out DIR
+    msroi train-readout SET... --out DIR
     msroi models
+
+(The table of commands is :data:`COMMANDS`; a test checks this list names each of them.)
 """
 
 from __future__ import annotations

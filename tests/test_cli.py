@@ -40,6 +40,18 @@ def test_compress_with_a_given_map_and_bpp_budget(tmp_path, photo_file, cat):
     assert cli.main(["compress", photo_file, "-o", str(out), "--map", str(map_path),
                      "--budget", "0.7bpp", "--method", "paper", "--mixing-model", "5"]) == 0
     assert len(out.read_bytes()) * 8 <= 0.7 * cat.shape[0] * cat.shape[1]
+    # the map steered the file: the half it marks is kept better than with the map mirrored
+    Image.fromarray(grey[:, ::-1].copy()).save(tmp_path / "mirrored.png")
+    assert cli.main(["compress", photo_file, "-o", str(tmp_path / "m.jpg"), "--map",
+                     str(tmp_path / "mirrored.png"), "--budget", "0.7bpp", "--method", "paper",
+                     "--mixing-model", "5", "-q"]) == 0
+    left = slice(0, cat.shape[1] // 2 - 8)
+
+    def left_error(path):
+        decoded = np.asarray(Image.open(path).convert("RGB"), np.float64)
+        return ((decoded - cat)[:, left] ** 2).mean()
+
+    assert left_error(out) < 0.9 * left_error(tmp_path / "m.jpg")
 
 
 def test_codec_options_reach_their_codec_and_stray_ones_are_refused(tmp_path, photo_file, capsys):
@@ -168,3 +180,11 @@ def test_fused_map_with_a_model_without_cue_layers_is_one_line_and_nonzero(tmp_p
     assert cli.main(args + ["--map-recipe", "fused", "--overwrite"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "names no cue layers" in err[0]
+
+
+def test_the_module_usage_names_every_command():
+    from msroi import cli
+
+    usage = cli.__doc__
+    for command in cli.COMMANDS:
+        assert f"msroi {command} " in usage or f"msroi {command}\n" in usage, command

@@ -1,7 +1,9 @@
-"""JPEG encoders. Nothing here imports Keras: codecs take arrays and return bytes.
+"""The JPEG layer: codecs (arrays in, bytes out) and the decoders' registry. Nothing here
+imports Keras.
 
 Codecs are found by name in :data:`CODECS` (entry points ``msroi.codecs``; ``msroi
-compress --method``); the interface is :mod:`msroi.jpeg.codec`.
+compress --method``), their interface in :mod:`msroi.jpeg.codec`; decoders by name in
+:data:`DECODERS` (``--decoder``), implemented in :mod:`msroi.decode`.
 """
 
 from msroi.jpeg.codec import Codec, CodecSettings, CompressResult, EncoderState
