@@ -213,6 +213,7 @@ def cmd_map(args) -> int:
 def _compress_settings(args):
     from msroi.batch import CompressSettings
     from msroi.io import read_input
+    from msroi.rate import DEFAULT_BUDGET
 
     importance_png = read_input(args.map, what="map") if args.map else None
     match = getattr(args, "match", None)
@@ -221,7 +222,7 @@ def _compress_settings(args):
                          "other the size)")
     if match and getattr(args, "total_budget", None):
         raise MsroiError("--match and --total-budget cannot be combined")
-    return CompressSettings(method=args.method, budget=args.budget or "q50",
+    return CompressSettings(method=args.method, budget=args.budget or DEFAULT_BUDGET,
                             codec_options=_codec_options(args),
                             model=args.model, map_options=_map_options(args),
                             keep_metadata=not args.strip_metadata, max_pixels=args.max_pixels,
@@ -549,13 +550,14 @@ def _write_compare_page(files: list, out: str, args, *, overwrite: bool) -> int:
     """The compare page of ``files`` into ``out``; one line per photo that failed."""
     from msroi import io
     from msroi.compare import compare_photo, render_page
+    from msroi.rate import DEFAULT_BUDGET
 
     comparisons, failed = [], 0
     for path in files:
         try:
             image = io.read_image(path, accept_damaged=getattr(args, "accept_damaged", False))
             comparisons.append(compare_photo(image, Path(path).name, model=args.model,
-                                             budget=getattr(args, "budget", None) or "q50"))
+                                             budget=getattr(args, "budget", None) or DEFAULT_BUDGET))
         except MsroiError as exc:
             failed += 1
             print(f"msroi: error: {exc}", file=sys.stderr)
@@ -630,7 +632,7 @@ def _map_arguments(p: argparse.ArgumentParser) -> None:
 
 def _compress_arguments(p: argparse.ArgumentParser) -> None:
     from msroi.jpeg.registry import CODECS
-    from msroi.pipeline import DEFAULT_METHOD
+    from msroi.jpeg.registry import DEFAULT_METHOD
     from msroi.rate import QualityTarget
 
     p.add_argument("input", help="image file or folder (searched recursively), or - for "
@@ -793,9 +795,11 @@ def _train_postfilter_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _compare_arguments(p: argparse.ArgumentParser) -> None:
+    from msroi.rate import DEFAULT_BUDGET
+
     p.add_argument("input", help="photo or folder of photos")
     p.add_argument("-o", "--output", required=True, help="the HTML page to write")
-    p.add_argument("--budget", type=_budget, default="q50",
+    p.add_argument("--budget", type=_budget, default=DEFAULT_BUDGET,
                    help="msroi's budget; the peers get msroi's bytes (default q50)")
     p.add_argument("--model", help="map model preset (default: the default map model)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing page")
@@ -817,7 +821,7 @@ def _train_readout_arguments(p: argparse.ArgumentParser) -> None:
 def _clic_arguments(p: argparse.ArgumentParser) -> None:
     from msroi.clic import TRACKS
     from msroi.jpeg.registry import CODECS, DECODERS
-    from msroi.pipeline import DEFAULT_METHOD
+    from msroi.jpeg.registry import DEFAULT_METHOD
 
     p.add_argument("action", choices=("pack",), help="pack: make a submission folder")
     p.add_argument("input", help="folder of images")
@@ -837,9 +841,10 @@ def _clic_arguments(p: argparse.ArgumentParser) -> None:
     _add_executor_options(p, "images")
     p.add_argument("-q", "--quiet", action="store_true")
     from msroi.batch.job import DEFAULT_BATCH_MAX_PIXELS
+    from msroi.rate import DEFAULT_BUDGET
 
     _add_damaged_option(p)
-    p.set_defaults(budget="q50", map=None, strip_metadata=True, model=None,
+    p.set_defaults(budget=DEFAULT_BUDGET, map=None, strip_metadata=True, model=None,
                    max_pixels=DEFAULT_BATCH_MAX_PIXELS)
     _add_map_options(p)
 

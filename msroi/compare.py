@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from msroi.io import encode_png
+from msroi.rate import DEFAULT_BUDGET
 
 #: Peers shown beside msroi when installed (jpegli needs the [eval] extra).
 DEFAULT_PEERS = ("mozjpeg", "jpegli")
@@ -55,7 +56,7 @@ def overlay_png(importance: np.ndarray) -> bytes:
     return encode_png(np.round(rgba * 255).astype(np.uint8))
 
 
-def compare_photo(image: np.ndarray, name: str, *, model=None, budget: str = "q50",
+def compare_photo(image: np.ndarray, name: str, *, model=None, budget: str = DEFAULT_BUDGET,
                   peers: tuple[str, ...] = DEFAULT_PEERS) -> PhotoComparison:
     """The original, msroi at ``budget`` and each installed peer at msroi's bytes (never
     more), with bytes, bpp, map-weighted PSNR and PSNR-HVS-M. RGB uint8 (H, W, 3) in."""

@@ -13,7 +13,7 @@ from msroi.errors import BudgetError, InvalidArgumentError
 from msroi.importance import check_map
 from msroi.io import LoadedImage, load_image
 from msroi.jpeg.codec import Codec, CompressResult
-from msroi.jpeg.registry import CODECS
+from msroi.jpeg.registry import CODECS, DEFAULT_METHOD
 from msroi.jpeg.standard import encode_pillow
 from msroi.maps import DEFAULT_TOP_K, DEFAULT_WORKING_SIZE, semantic_map
 from msroi.rate import (DEFAULT_REFERENCE_QUALITY, Budget, QualityTarget, RatePoint, allocate,
@@ -23,7 +23,6 @@ from msroi.runtime import MapNetwork
 if TYPE_CHECKING:
     from msroi.batch.job import CompressSettings
 
-DEFAULT_METHOD = "rdq"  # beats mozjpeg in the objects at equal bytes (README, "Results")
 
 
 def as_budget(budget: Budget | int | float | str | None) -> Budget:

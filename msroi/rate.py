@@ -24,6 +24,8 @@ from msroi.jpeg.codec import Codec, CompressResult
 from msroi.jpeg.standard import encode_pillow
 
 DEFAULT_REFERENCE_QUALITY = 50
+#: The budget where none is given: the size of the standard JPEG at that quality.
+DEFAULT_BUDGET = f"q{DEFAULT_REFERENCE_QUALITY}"
 #: Tries placed by a size proxy before plain bisection takes over (see search_quality).
 PROXY_STEPS = 4
 

@@ -17,6 +17,8 @@ from typing import Any
 
 from msroi.errors import MsroiError
 from msroi.io import DEFAULT_MAX_FILE_BYTES
+from msroi.jpeg.registry import DEFAULT_METHOD
+from msroi.rate import DEFAULT_BUDGET
 
 #: Report columns, in order (a column a run has no value for stays empty).
 REPORT_COLUMNS = ("input", "output", "status", "bytes", "target_bytes", "bpp", "quality",
@@ -49,8 +51,8 @@ class CompressSettings:
     (:func:`msroi.pipeline.compress_to_quality`).
     """
 
-    method: str = "rdq"
-    budget: str = "q50"
+    method: str = DEFAULT_METHOD
+    budget: str = DEFAULT_BUDGET
     codec_options: dict[str, Any] = field(default_factory=dict)
     model: str | None = None
     map_options: dict[str, Any] = field(default_factory=dict)

@@ -22,6 +22,9 @@ from typing import Any, Iterator
 from msroi.errors import InvalidArgumentError, MsroiError
 
 CODEC_GROUP = "msroi.codecs"
+#: The codec used where none is named: beats the better of mozjpeg and jpegli where people
+#: look at equal bytes (README, "Results").
+DEFAULT_METHOD = "rdq"
 DECODER_GROUP = "msroi.decoders"
 
 
