@@ -326,6 +326,7 @@ def _compress_to_total(plan, args):
     from contextlib import nullcontext
 
     from msroi import batch, io, pipeline
+    from msroi.batch import sets
     from msroi.batch.manifest import FolderLock, InputIdentity
     from msroi.batch.run import preflight, write_report
 
@@ -350,7 +351,7 @@ def _compress_to_total(plan, args):
             total = pipeline.as_budget(args.total_budget).total_bytes([l.pixels for l in loaded])
             executor = batch.make_executor(min(args.jobs, len(loaded)), args.dask)
             try:
-                results = pipeline.compress_set(loaded, total, _compress_settings(args),
+                results = sets.compress_set(loaded, total, _compress_settings(args),
                                                 executor=executor, progress=not args.quiet)
             finally:
                 executor.close()

@@ -5,7 +5,7 @@ Tracks: ``lowrate`` (all files together at most 0.15 bits per pixel of the set, 
 allocated where they lower the set's squared error after the decoder most: equal slope)
 and ``transparent`` (the smallest total bytes whose decoded set reaches PSNR >= 40 dB and
 MS-SSIM >= 0.993: the equal-slope allocation searched over the total). Every image is
-encoded once per quality as :func:`msroi.pipeline.rate_points` jobs on the one executor;
+encoded once per quality as :func:`msroi.batch.sets.rate_points` jobs on the one executor;
 the error is measured after the chosen decoder (the post-filter by default), so the
 allocation knows what the decoder will show. ``msroi clic pack DIR --track lowrate -o OUT``.
 """
@@ -82,7 +82,7 @@ def pack(images: list, track: str, settings, *, executor=None, progress: bool = 
     from msroi.decode import shared_decoder
     from msroi.jpeg.registry import CODECS
     from msroi.metrics import multiscale_structural_similarity
-    from msroi.pipeline import set_rate_points
+    from msroi.batch.sets import set_rate_points
     from msroi.rate import allocate
 
     if track not in TRACKS:
