@@ -184,28 +184,14 @@ def evaluate_file(settings: EvaluateSettings, path: Path) -> dict[str, list[dict
                  **measure(data, METRIC_NAMES, decoder)} for i, decoder in enumerate(decoders)]
 
     at_budget = contenders(settings.methods, settings.peers, settings.seeds)
-    defaults = {f"msroi-{m}" for m in settings.methods}  # variants stay off the curves unless asked (time)
-    on_curves = {**{n: c for n, c in at_budget.items()
-                    if n in defaults or (settings.variants_on_curves and n.startswith("msroi-"))},
-                 **{p: CODECS.get_class(p)() for p in BD_ANCHORS if p in CODECS}}
-    rows, curve_rows, score_rows, fixation_rows = [], [], [], []
+    on_curves = _on_curves(settings, at_budget)
+    rows = []
     start = time.perf_counter()
     importance = generate_map(pixels, settings.model, **settings.map_options)
     seconds_map = time.perf_counter() - start
     maps = {"msroi": importance, **{n: f(pixels) for n, f in MAP_BASELINES.items()}}
-    if person is not None:
-        others = fixation_set.other_fixations(person.name, person.size)
-        fixation_rows.append({"image": path.name, "map": "human ceiling (half the viewers)",
-                              **human_ceiling(person.fixations, person.subjects, person.size,
-                                              sigma=person.sigma, other_fixations=others)})
-        for name, m in maps.items():
-            fixation_rows.append({"image": path.name, "map": name,
-                                  **fixation_scores(m, person.fixations, density, others)})
-    if mask is not None and mask.any():
-        for name, m in maps.items():
-            score_rows.append({"image": path.name, "map": name, "auc": map_auc(m, mask),
-                               "recall_at_area": recall_at_area(m, mask),
-                               "mass_inside": mass_inside(m, mask), "mask_share": mask.mean()})
+    score_rows, fixation_rows = _map_score_rows(path.name, maps, mask, person, fixation_set)
+    oracles = _oracle_maps(settings, mask, density) if settings.oracle else {}
     standard = encode_pillow(pixels, settings.reference_quality)
     budget = Budget(max_bytes=len(standard))
     base = {"image": path.name, "pixels": pixels.shape[0] * pixels.shape[1],
@@ -218,21 +204,15 @@ def evaluate_file(settings: EvaluateSettings, path: Path) -> dict[str, list[dict
         seconds = time.perf_counter() - start + (seconds_map if codec.uses_map else 0)
         rows += decoded_rows({**base, "method": name, "quality": result.report["quality"],
                               "seconds": seconds}, result.data)
-        oracles = {}
-        if settings.oracle and name.startswith("msroi") and mask is not None and mask.any():
-            oracles["oracle"] = mask.astype(np.float32)
-        if settings.oracle and name.startswith("msroi") and density is not None:
-            oracles["people"] = people_as_map(density, settings.model)
-        for label, oracle_map in oracles.items():
+        for label, oracle_map in (oracles.items() if name.startswith("msroi") else ()):
             result = compress_to_budget(codec, pixels, oracle_map, budget, label=str(path))
             rows.append({**base, "method": f"{name}+{label}", "quality": result.report["quality"],
                          "seconds": np.nan, **measure(result.data, METRIC_NAMES)})
+    curve_rows = []
     for q in settings.curve_qualities:
         anchor = encode_pillow(pixels, q)
         curve_rows.append({**base, "method": "libjpeg-turbo", "point": q, **measure(anchor, ())})
         for name, codec in on_curves.items():
-            if name == "libjpeg-turbo":
-                continue
             try:
                 result = compress_to_budget(codec, pixels, importance, Budget(max_bytes=len(anchor)))
             except BudgetError:  # a budget below a codec's reach: no point on its curve
@@ -240,6 +220,50 @@ def evaluate_file(settings: EvaluateSettings, path: Path) -> dict[str, list[dict
             curve_rows.append({**base, "method": name, "point": q, **measure(result.data, ())})
     return {"per_image": rows, "curves": curve_rows, "map_scores": score_rows,
             "fixation_scores": fixation_rows}
+
+
+def _on_curves(settings: EvaluateSettings, at_budget: dict) -> dict:
+    """The codecs that get rate-quality curves: msroi's methods (their variants only when
+    asked: time) and the BD anchors but libjpeg-turbo (the anchor is Pillow's own file)."""
+    defaults = {f"msroi-{m}" for m in settings.methods}
+    on_curves = {**{n: c for n, c in at_budget.items()
+                    if n in defaults or (settings.variants_on_curves and n.startswith("msroi-"))},
+                 **{p: CODECS.get_class(p)() for p in BD_ANCHORS if p in CODECS}}
+    on_curves.pop("libjpeg-turbo", None)
+    return on_curves
+
+
+def _oracle_maps(settings: EvaluateSettings, mask, density) -> dict[str, np.ndarray]:
+    """The maps of the oracle rows: the judge's objects (where it found any) and the
+    viewers' density (where known), float32 (H, W)."""
+    oracles = {}
+    if mask is not None and mask.any():
+        oracles["oracle"] = mask.astype(np.float32)
+    if density is not None:
+        oracles["people"] = people_as_map(density, settings.model)
+    return oracles
+
+
+def _map_score_rows(image: str, maps: dict[str, np.ndarray], mask, person, fixation_set
+                    ) -> tuple[list[dict], list[dict]]:
+    """Each map (H, W) scored against the judge's ``mask`` (where it found objects) and
+    against the photo's viewers (``person``, with the human ceiling): (judge rows, people rows)."""
+    score_rows, fixation_rows = [], []
+    if person is not None:
+        density = person.density()
+        others = fixation_set.other_fixations(person.name, person.size)
+        fixation_rows.append({"image": image, "map": "human ceiling (half the viewers)",
+                              **human_ceiling(person.fixations, person.subjects, person.size,
+                                              sigma=person.sigma, other_fixations=others)})
+        for name, m in maps.items():
+            fixation_rows.append({"image": image, "map": name,
+                                  **fixation_scores(m, person.fixations, density, others)})
+    if mask is not None and mask.any():
+        for name, m in maps.items():
+            score_rows.append({"image": image, "map": name, "auc": map_auc(m, mask),
+                               "recall_at_area": recall_at_area(m, mask),
+                               "mass_inside": mass_inside(m, mask), "mask_share": mask.mean()})
+    return score_rows, fixation_rows
 
 
 def people_as_map(density: np.ndarray, model: str | None = None) -> np.ndarray:
