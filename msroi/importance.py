@@ -1,7 +1,8 @@
-"""The importance-map convention shared by map makers and encoders.
+"""The array conventions shared by map makers and encoders: the photo and its importance map.
 
-A map is float32 (H, W) in [0, 1], 1 = most important, with the image's height and width.
-On disk, and for the paper's mixing models, it is uint8 (H, W) with 255 = 1.0.
+A photo is RGB uint8 (H, W, 3), H and W > 0 (:func:`check_rgb`). A map is float32 (H, W) in
+[0, 1], 1 = most important, with the image's height and width (:func:`check_map`). On disk,
+and for the paper's mixing models, it is uint8 (H, W) with 255 = 1.0.
 """
 
 from __future__ import annotations
@@ -10,6 +11,16 @@ import numpy as np
 from PIL import Image
 
 from msroi.errors import InvalidArgumentError
+
+
+def check_rgb(image: np.ndarray) -> np.ndarray:
+    """Validates a photo: RGB uint8 (H, W, 3) with pixels; returns it as an array."""
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise InvalidArgumentError(f"expected an RGB uint8 image (H, W, 3), got {image.dtype} {image.shape}")
+    if image.shape[0] == 0 or image.shape[1] == 0:
+        raise InvalidArgumentError(f"the image has no pixels (shape {image.shape})")
+    return image
 
 
 def check_map(importance: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from msroi.errors import InvalidArgumentError
+from msroi.importance import check_rgb
 
 JUDGE_PRESET = "deeplabv3_pascal"
 JUDGE_VERSION = "1"  # part of the cache key: bump when the judge's output changes
@@ -108,9 +108,7 @@ class Judge:
 
     def mask(self, image: np.ndarray) -> np.ndarray:
         """Object mask, bool (H, W): segmenter objects, else faces, else empty."""
-        image = np.asarray(image)
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise InvalidArgumentError(f"expected an RGB uint8 image (H, W, 3), got {image.dtype} {image.shape}")
+        image = check_rgb(image)
         path = self.cache_dir / f"{self._key(image)}.png" if self.cache_dir else None
         if path is not None and path.is_file():
             return np.asarray(Image.open(path)) > 0

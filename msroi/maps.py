@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from msroi.errors import InvalidArgumentError, ModelError
+from msroi.importance import check_rgb
 from msroi.readout import readout_inputs, readout_of
 from msroi.runtime import MapNetwork
 from msroi.zoo import DEFAULT_MAP_MODEL, NetworkCache
@@ -239,11 +240,7 @@ def semantic_map(image: np.ndarray, model: MapNetwork | str | None = None, *,
     None: "fused" where the model names cue layers, else "energy". ``runtime``: how a preset
     named by ``model`` runs (see :func:`msroi.zoo.load_map_network`).
     """
-    image = np.asarray(image)
-    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise InvalidArgumentError(f"expected an RGB uint8 image (H, W, 3), got {image.dtype} {image.shape}")
-    if image.shape[0] == 0 or image.shape[1] == 0:
-        raise InvalidArgumentError(f"the image has no pixels (shape {image.shape})")
+    image = check_rgb(image)
     if top_k < 1:
         raise InvalidArgumentError("top_k must be at least 1")
     if combine not in COMBINERS:

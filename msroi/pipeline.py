@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from msroi.errors import BudgetError, InvalidArgumentError
-from msroi.importance import check_map
+from msroi.importance import check_map, check_rgb
 from msroi.io import LoadedImage, load_image
 from msroi.jpeg.codec import Codec, CompressResult
 from msroi.jpeg.registry import CODECS, DEFAULT_METHOD
@@ -36,6 +36,16 @@ def as_budget(budget: Budget | int | float | str | None) -> Budget:
     if isinstance(budget, numbers.Real):
         return Budget(bpp=float(budget))
     return Budget.parse(str(budget))
+
+
+def as_loaded(image: np.ndarray | str | os.PathLike | LoadedImage) -> LoadedImage:
+    """A :class:`~msroi.io.LoadedImage` from a file path (read with its EXIF and ICC), a
+    LoadedImage, or pixels."""
+    if isinstance(image, (str, os.PathLike)):
+        return load_image(image)
+    if isinstance(image, LoadedImage):
+        return image
+    return LoadedImage(pixels=np.asarray(image))
 
 
 def make_codec(method: str | Codec, options: dict[str, Any] | None = None) -> Codec:
@@ -79,17 +89,8 @@ def compress(
     (:func:`compress_to_quality`).
     Returns the bytes and a report (bytes, bpp, quality, target, top classes, timings).
     """
-    if isinstance(image, (str, os.PathLike)):
-        loaded = load_image(image)
-    elif isinstance(image, LoadedImage):
-        loaded = image
-    else:
-        loaded = LoadedImage(pixels=np.asarray(image))
-    pixels = loaded.pixels
-    if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
-        raise InvalidArgumentError(f"expected an RGB uint8 image (H, W, 3), got {pixels.dtype} {pixels.shape}")
-    if pixels.shape[0] == 0 or pixels.shape[1] == 0:
-        raise InvalidArgumentError(f"the image has no pixels (shape {pixels.shape})")
+    loaded = as_loaded(image)
+    pixels = check_rgb(loaded.pixels)
     codec = make_codec(method, codec_options)
     report: dict[str, Any] = {}
     if importance is None:
