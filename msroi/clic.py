@@ -81,7 +81,7 @@ def pack(images: list, track: str, settings, *, executor=None, progress: bool = 
     offers each image at 4:2:0 and at 4:4:4 unless the codec settings name a subsampling."""
     from msroi.decode import shared_decoder
     from msroi.jpeg.registry import CODECS
-    from msroi.metrics import multiscale_structural_similarity
+    from msroi.metrics import multiscale_structural_similarity, pooled_psnr
     from msroi.batch.sets import set_rate_points
     from msroi.rate import allocate
 
@@ -132,7 +132,7 @@ def pack(images: list, track: str, settings, *, executor=None, progress: bool = 
             file, each computed once."""
             chosen, decoded = choose(total)
             sse = sum(options[n][k][0].sse for n, k in enumerate(chosen))
-            psnr = 10 * np.log10(255.0 ** 2 * samples / max(sse, 1e-12))
+            psnr = pooled_psnr(sse, samples)
             for n, k in enumerate(chosen):
                 if weights[n] and (n, k) not in scores:
                     scores[(n, k)] = multiscale_structural_similarity(originals[n], decoded[n])

@@ -34,13 +34,14 @@ from msroi.metrics import (
     error_share_inside,
     map_auc,
     mass_inside,
+    pooled_psnr,
     recall_at_area,
     region_psnr,
     region_ssim,
     weighted_psnr,
     weighted_ssim,
 )
-from msroi.metrics.basic import psnr_from_mse, squared_error
+from msroi.metrics.basic import squared_error
 from msroi.metrics.fixations import fixation_scores, human_ceiling
 from msroi.rate import Budget, compress_to_budget
 
@@ -331,8 +332,7 @@ def people_savings(per_image: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFram
 
 
 def _pooled_psnr(frame: pd.DataFrame, prefix: str = "") -> float:
-    sse, samples = frame[f"{prefix}sse"].sum(), frame[f"{prefix}samples"].sum()
-    return psnr_from_mse(sse / samples) if samples else float("nan")
+    return pooled_psnr(frame[f"{prefix}sse"].sum(), frame[f"{prefix}samples"].sum())
 
 
 def summarize(per_image: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,7 @@ and ``"rgb"``).
 """
 
 from msroi.metrics.aggregate import (bd_rate, bits_per_pixel, bytes_at_quality, dataset_psnr,
-                                     pixel_weighted_mean)
+                                     pixel_weighted_mean, pooled_psnr)
 from msroi.metrics.basic import (luma, multiscale_structural_similarity, peak_signal_noise_ratio,
                                  ssim_map, structural_similarity, studio_luma, weighted_psnr,
                                  weighted_ssim)
@@ -26,7 +26,7 @@ __all__ = [
     "correlation_coefficient", "dataset_psnr", "error_share_inside", "fixation_density",
     "fixation_scores", "human_ceiling", "kl_divergence", "luma", "map_auc", "mass_inside",
     "multiscale_structural_similarity", "nss", "peak_signal_noise_ratio", "pixel_weighted_mean",
-    "psnr_hvs", "psnr_hvs_m", "psnr_hvs_m_rgb", "recall_at_area", "region_psnr", "region_ssim",
+    "pooled_psnr", "psnr_hvs", "psnr_hvs_m", "psnr_hvs_m_rgb", "recall_at_area", "region_psnr", "region_ssim",
     "shuffled_auc", "similarity", "ssim_map", "structural_similarity", "studio_luma",
     "visual_information_fidelity", "weighted_psnr", "weighted_ssim",
 ]

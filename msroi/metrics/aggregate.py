@@ -9,6 +9,12 @@ import numpy as np
 from msroi.metrics.basic import psnr_from_mse
 
 
+def pooled_psnr(squared_error_sum: float, samples: int) -> float:
+    """PSNR (dB, 8-bit) of one MSE: the summed squared error over the number of samples it
+    was summed over (a set's, CLIC's definition); nan for no samples, inf for no error."""
+    return psnr_from_mse(squared_error_sum / samples) if samples else float("nan")
+
+
 def dataset_psnr(pairs: Iterable[tuple[np.ndarray, np.ndarray]]) -> float:
     """PSNR of one MSE over every sample of every image (CLIC's definition)."""
     total, count = 0.0, 0
@@ -18,7 +24,7 @@ def dataset_psnr(pairs: Iterable[tuple[np.ndarray, np.ndarray]]) -> float:
         count += diff.size
     if count == 0:
         raise ValueError("no images")
-    return psnr_from_mse(total / count)
+    return pooled_psnr(total, count)
 
 
 def pixel_weighted_mean(values: Sequence[float], pixels: Sequence[int]) -> float:
