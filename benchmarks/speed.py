@@ -78,6 +78,9 @@ def main(argv=None) -> int:
     medians = {c: statistics.median(table[c].dropna()) for c in table.columns if c != "image"}
     print(f"\nstart-up (load + first trace): {startup:.2f} s")
     print("median seconds per image: " + ", ".join(f"{k} {v:.4f}" for k, v in medians.items()))
+    ratio = statistics.median(table.compress_rdq / table.mozjpeg_one_encode)
+    print(f"msroi.compress (map + rdq + rate control) / one mozjpeg encode of the same photo: "
+          f"{ratio:.2f}x (median per photo)")
     if "literal_mix" in table:
         timed = table.dropna(subset=["literal_mix"])
         ratio = statistics.median(timed.literal_mix / timed.mix)

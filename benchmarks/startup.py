@@ -10,6 +10,7 @@ Writes benchmarks/results/startup.csv and prints the table.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -19,10 +20,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+#: The commands run as on a user's machine: Python caches compiled modules (a session's
+#: PYTHONDONTWRITEBYTECODE would make every run compile msroi's sources again).
+USER_ENVIRONMENT = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed(command: list[str]) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of one run of ``command``."""
     out = subprocess.run(["/usr/bin/time", "-f", "%e %M", *command], capture_output=True,
-                         text=True)
+                         text=True, env=USER_ENVIRONMENT)
     if out.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed: {out.stderr.strip()[-500:]}")
     wall, kilobytes = out.stderr.strip().splitlines()[-1].split()
@@ -34,6 +40,9 @@ def main(argv=None) -> int:
     parser.add_argument("--photo", required=True, help="a photo (Kodak size: 768x512)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "startup.csv")
+    parser.add_argument("--before", type=Path, help=(
+        "another msroi source tree (e.g. `git worktree add /tmp/before REV`): its compress "
+        "runs too, side by side, imported from there with this environment's packages"))
     args = parser.parse_args(argv)
 
     import pandas as pd
@@ -60,6 +69,16 @@ def main(argv=None) -> int:
             "cjpeg -quality 75 (libjpeg-turbo)": ["cjpeg", "-quality", "75", "-outfile", str(out), str(ppm)],
             "python: mozjpeg one encode (jpeglib)": [sys.executable, "-c", mozjpeg, args.photo, str(out)],
         }
+        if args.before:
+            # msroi from the other tree: the installed (editable) msroi's import hook removed
+            run_before = ("import sys\n"
+                          "sys.meta_path[:] = [m for m in sys.meta_path\n"
+                          "                    if 'editable' not in getattr(m, '__module__', '')]\n"
+                          f"sys.path.insert(0, {str(args.before.resolve())!r})\n"
+                          "from msroi.cli import main\n"
+                          "sys.exit(main(sys.argv[1:]))")
+            commands[f"msroi compress, {args.before} (before)"] = [
+                sys.executable, "-c", run_before, *commands["msroi compress (default map, rdq, q50 budget)"][1:]]
         rows = []
         for name, command in commands.items():
             timed(command)  # warm the file cache (and numba's on-disk cache)

@@ -35,13 +35,17 @@ class Registry(Mapping):
         self.group = group
         self.kind = kind
         self._loaded: dict[str, Any] = {}
+        self._found: dict | None = None
 
     def _entries(self) -> dict:
-        entries = {e.name: e for e in entry_points(group=self.group)}
-        if not entries:
-            raise MsroiError(f"no {self.kind}s registered (entry points '{self.group}'): "
-                             "msroi is not installed; run pip install -e . in the source tree")
-        return entries
+        # read once per process: every installed distribution's metadata is scanned
+        if self._found is None:
+            entries = {e.name: e for e in entry_points(group=self.group)}
+            if not entries:
+                raise MsroiError(f"no {self.kind}s registered (entry points '{self.group}'): "
+                                 "msroi is not installed; run pip install -e . in the source tree")
+            self._found = entries
+        return self._found
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._loaded:
