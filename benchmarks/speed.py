@@ -19,7 +19,7 @@ from tqdm import tqdm
 import msroi
 from msroi import io, maps
 from msroi.importance import map_to_uint8
-from msroi.jpeg.paper import PaperCodec, mix, quality_ladder, quality_levels
+from msroi.jpeg.paper import MixedState, PaperCodec, mix, quality_ladder, quality_levels
 from msroi.jpeg.paper_reference import literal_mix
 from msroi.jpeg.standard import encode_mozjpeg
 from msroi.rate import Budget, search_quality
@@ -54,7 +54,8 @@ def main(argv=None) -> int:
         mixed = mix(ladder, levels)
         t3 = time.perf_counter()
         target = Budget(jpeg_quality=50).target_bytes(image)
-        search_quality(lambda q: codec.encode(mixed, q), target, low=1, high=95)
+        state = MixedState(mixed)
+        search_quality(lambda q: codec.encode(state, q), target, low=1, high=95)
         t4 = time.perf_counter()
         msroi.compress(image, model=classifier, method="paper")
         t5 = time.perf_counter()
