@@ -371,3 +371,20 @@ def test_quantisation_tables_are_mozjpeg_s(quality, tmp_path):
     dct.load()
     for ours, index in zip(tables, (dct.quant_tbl_no[0], dct.quant_tbl_no[1])):
         np.testing.assert_array_equal(ours, dct.qt[index])
+
+
+def test_the_c_code_lengths_are_the_python_ones():
+    from msroi.jpeg.entropy import code_lengths, python_code_lengths
+
+    if trellis.native_kernels() is None:
+        pytest.skip("the C kernels were not built (no compiler at install)")
+    rng = np.random.default_rng(12)
+    cases = [np.zeros(256, np.int64), np.eye(256, dtype=np.int64)[7] * 5,
+             np.full(256, 3, np.int64),  # ties everywhere
+             (2.0 ** np.minimum(np.arange(256), 40)).astype(np.int64)]  # deep: K.2 adjusts
+    cases += [np.where(rng.random(256) < 0.4, rng.integers(1, 10 ** rng.integers(1, 7), 256), 0)
+              for _ in range(40)]
+    for counts in cases:
+        ours = code_lengths(counts)
+        assert np.array_equal(ours, python_code_lengths(counts)), counts
+        assert ours.max() <= 16 and ((ours > 0) == (counts > 0)).all()

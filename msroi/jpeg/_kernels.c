@@ -1,4 +1,5 @@
-/* The trellis and the AC symbol count of msroi/jpeg/trellis.py, compiled by pip when msroi is
+/* The trellis and the AC symbol count of msroi/jpeg/trellis.py, and the Huffman code lengths
+ * of msroi/jpeg/entropy.py, compiled by pip when msroi is
  * installed, so a command line starts without numba (whose import and cache load took more
  * time than the encode). Called through ctypes (msroi/jpeg/trellis.py); the module init only
  * makes the file importable as an extension. The arithmetic is the numba kernels', operation
@@ -114,6 +115,86 @@ int64_t msroi_ac_symbol_counts(const int16_t *levels, int64_t n_blocks, int64_t 
             counts[0]++;
     }
     return magnitude_bits;
+}
+
+/* Huffman code length of each of 256 symbols for counts (256,) int64, as libjpeg's optimal
+ * tables give them (msroi/jpeg/entropy.py:code_lengths, step for step): a reserved symbol 256
+ * of count 1 keeps the all-ones code free; the two lightest subtrees (ties: the lower
+ * smallest symbol) merge first; Annex K.2 limits lengths to 16; the shortest codes go to
+ * the most frequent symbols (ties: the lower symbol). Writes out (256,) int64. */
+void msroi_code_lengths(const int64_t *counts, int64_t *out) {
+    int64_t weight[257], length[257] = {0}, bits[258] = {0}; /* a depth never exceeds 257 */
+    int key[257], next[257], tail[257], alive[257];
+    int symbols[256], n_symbols = 0, n_alive = 0;
+    for (int s = 0; s < 257; s++) {
+        alive[s] = s == 256 || counts[s] > 0;
+        weight[s] = s == 256 ? 1 : counts[s];
+        key[s] = s;
+        next[s] = -1;
+        tail[s] = s;
+        n_alive += alive[s];
+        if (s < 256 && counts[s] > 0)
+            symbols[n_symbols++] = s;
+    }
+    for (int s = 0; s < 256; s++)
+        out[s] = 0;
+    if (n_symbols == 0)
+        return;
+    while (n_alive > 1) {
+        int a = -1, b = -1; /* the lightest and the next lightest by (weight, key) */
+        for (int s = 0; s < 257; s++) {
+            if (!alive[s])
+                continue;
+            if (a < 0 || weight[s] < weight[a] || (weight[s] == weight[a] && key[s] < key[a])) {
+                b = a;
+                a = s;
+            } else if (b < 0 || weight[s] < weight[b] || (weight[s] == weight[b] && key[s] < key[b])) {
+                b = s;
+            }
+        }
+        for (int m = a; m >= 0; m = next[m])
+            length[m]++;
+        for (int m = b; m >= 0; m = next[m])
+            length[m]++;
+        next[tail[a]] = b; /* b's members join a's */
+        tail[a] = tail[b];
+        weight[a] += weight[b];
+        key[a] = key[a] < key[b] ? key[a] : key[b];
+        alive[b] = 0;
+        n_alive--;
+    }
+    for (int s = 0; s < 257; s++)
+        if (length[s] > 0)
+            bits[length[s]]++;
+    for (int i = 257; i > 16; i--) {
+        while (bits[i] > 0) {
+            int j = i - 2;
+            while (bits[j] == 0)
+                j--;
+            bits[i] -= 2;
+            bits[i - 1] += 1;
+            bits[j + 1] += 2;
+            bits[j] -= 1;
+        }
+    }
+    int i = 16;
+    while (bits[i] == 0)
+        i--;
+    bits[i] -= 1; /* the reserved symbol gives its code back */
+    /* symbols by (length, symbol): insertion sort of at most 256 */
+    for (int x = 1; x < n_symbols; x++) {
+        int s = symbols[x], y = x - 1;
+        while (y >= 0 && (length[symbols[y]] > length[s]
+                          || (length[symbols[y]] == length[s] && symbols[y] > s))) {
+            symbols[y + 1] = symbols[y];
+            y--;
+        }
+        symbols[y + 1] = s;
+    }
+    int position = 0;
+    for (int l = 1; l <= 16; l++)
+        for (int64_t k = 0; k < bits[l]; k++)
+            out[symbols[position++]] = l;
 }
 
 static struct PyModuleDef kernels_module = {

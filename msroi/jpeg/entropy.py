@@ -16,7 +16,7 @@ import heapq
 
 import numpy as np
 
-from msroi.jpeg.trellis import ac_symbol_counts, to_zigzag
+from msroi.jpeg.trellis import ac_symbol_counts, native_kernels, to_zigzag
 
 #: Marker bytes of a baseline JFIF file written by libjpeg besides the Huffman tables:
 #: SOI 2, APP0 (JFIF) 18, two DQT 2 x 69, SOF0 19 (3 components), SOS 14, EOI 2.
@@ -28,7 +28,21 @@ DHT_OVERHEAD = 21
 def code_lengths(counts: np.ndarray) -> np.ndarray:
     """Huffman code length of each symbol (0 if unused) for ``counts`` (256,), as libjpeg's
     optimal tables give them: a reserved symbol keeps the all-ones code free, lengths are
-    limited to 16 bits (Annex K.2's adjustment)."""
+    limited to 16 bits (Annex K.2's adjustment). int64 (256,). Runs in C where pip built
+    the kernels (:func:`msroi.jpeg.trellis.native_kernels`), else :func:`python_code_lengths`."""
+    library = native_kernels()
+    if library is None:
+        return python_code_lengths(counts)
+    counts = np.ascontiguousarray(counts, np.int64)
+    if counts.shape != (256,):
+        raise ValueError(f"counts: (256,) expected, {counts.shape} given")
+    out = np.empty(256, np.int64)
+    library.msroi_code_lengths(counts.ctypes.data, out.ctypes.data)
+    return out
+
+
+def python_code_lengths(counts: np.ndarray) -> np.ndarray:
+    """:func:`code_lengths` in Python (the reference the C build is tested against)."""
     counts = np.asarray(counts, np.int64)
     symbols = [int(s) for s in np.flatnonzero(counts)]
     lengths = np.zeros(257, np.int64)
@@ -43,7 +57,7 @@ def code_lengths(counts: np.ndarray) -> np.ndarray:
         heapq.heappush(weights, (w1 + w2, min(k1, k2), m1 + m2))
     # Annex K.2 (Figure K.3): move codes longer than 16 bits up the tree.
     bits = np.bincount(lengths[lengths > 0], minlength=65)
-    for i in range(64, 16, -1):
+    for i in range(len(bits) - 1, 16, -1):
         while bits[i] > 0:
             j = i - 2
             while bits[j] == 0:

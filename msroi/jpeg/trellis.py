@@ -70,6 +70,8 @@ def native_kernels() -> ctypes.CDLL | None:
     library.msroi_trellis_levels.restype = None
     library.msroi_ac_symbol_counts.argtypes = [pointer, ctypes.c_int64, pointer]
     library.msroi_ac_symbol_counts.restype = ctypes.c_int64
+    library.msroi_code_lengths.argtypes = [pointer, pointer]
+    library.msroi_code_lengths.restype = None
     return library
 
 
