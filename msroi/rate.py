@@ -231,6 +231,32 @@ def search_quality(encode: Callable[[int], bytes], max_bytes: int, *, low: int =
     return SearchResult(best, tried[best], len(tried))
 
 
+def largest_under(log_size: Callable[[float], float], max_bytes: int, tolerance: float, *,
+                  low: float, high: float, steps: int = 6) -> float | None:
+    """The knob ``x`` in [low, high] (log size falls as x grows, e.g. a log lambda factor)
+    whose size ``exp(log_size(x))`` is within ``tolerance`` (a share) under ``max_bytes``:
+    secant steps on log size against x from x = 0, at most ``steps`` evaluations besides
+    x = 0. Returns the smallest x tried that fits (the biggest file), ``high`` if only it
+    fits, None if not even ``high`` fits."""
+    goal = np.log((1 - tolerance / 2) * max_bytes)
+    points = {0.0: log_size(0.0)}
+    x, slope = 0.0, -0.3  # typical d log size / d log factor
+    for _ in range(steps):
+        if np.log((1 - tolerance) * max_bytes) <= points[x] <= np.log(max_bytes):
+            break
+        x = float(np.clip(x + (goal - points[x]) / slope, low, high))
+        if x in points:
+            break
+        points[x] = log_size(x)
+        near = sorted(points, key=lambda p: abs(points[p] - goal))[:2]
+        if len(near) == 2 and points[near[0]] != points[near[1]]:
+            slope = min(-0.02, (points[near[0]] - points[near[1]]) / (near[0] - near[1]))
+    fits = [p for p in points if points[p] <= np.log(max_bytes)]
+    if fits:
+        return min(fits)
+    return high if log_size(high) <= np.log(max_bytes) else None
+
+
 def _search(codec: Codec, state, target: int, exif: bytes | None, icc_profile: bytes | None,
             label: str) -> tuple[bytes, int, dict, int]:
     """(file, quality, report fields, tries) of the codec's best file within ``target``."""

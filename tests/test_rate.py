@@ -121,3 +121,21 @@ def test_folder_budget_cli(tmp_path, astronaut):
                      str(total), "-q"]) == 0
     sizes = [p.stat().st_size for p in (tmp_path / "out").glob("*.jpg")]
     assert len(sizes) == 2 and sum(sizes) <= total
+
+
+def test_largest_under_solves_a_fake_size_and_says_when_nothing_fits():
+    import numpy as np
+
+    from msroi.rate import largest_under
+
+    calls = []
+
+    def log_size(x):  # a file of 10 kB at x = 0, shrinking as x grows
+        calls.append(x)
+        return np.log(10_000) - 0.4 * x
+
+    x = largest_under(log_size, 9_000, 0.01, low=-1.1, high=1.1)
+    assert 0.99 * 9_000 <= np.exp(log_size(x)) <= 9_000
+    assert len(calls) <= 8
+    assert largest_under(log_size, 5_000, 0.01, low=-1.1, high=1.1) is None  # even x = high is too big
+    assert largest_under(log_size, 6_500, 0.01, low=-1.1, high=1.1) == 1.1  # only the end fits

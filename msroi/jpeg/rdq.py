@@ -311,32 +311,14 @@ class RDQuantiserCodec(Codec):
         return best
 
     def _solve_factor(self, state: RDState, quality: int, max_bytes: int,
-                      tolerance: float, steps: int = 6) -> float | None:
-        """log lambda factor whose expected size is within ``tolerance`` under
-        ``max_bytes``: secant steps on log size against log factor (None if even the
-        largest factor's file is too big)."""
-        low_x, high_x = np.log(1 / 3), np.log(3.0)  # low: bigger files, high: smaller
-        goal = np.log((1 - tolerance / 2) * max_bytes)
+                      tolerance: float) -> float | None:
+        """log lambda factor (1/3..3) whose expected size is within ``tolerance`` under
+        ``max_bytes`` (:func:`msroi.rate.largest_under`); None if none fits."""
+        from msroi.rate import largest_under
 
-        def log_size(x: float) -> float:
-            return np.log(self._expected_bytes(state, quality, scale=float(np.exp(x))))
-
-        points = {0.0: log_size(0.0)}
-        x, slope = 0.0, -0.3  # typical d log size / d log factor
-        for _ in range(steps):
-            if np.log((1 - tolerance) * max_bytes) <= points[x] <= np.log(max_bytes):
-                break
-            x = float(np.clip(x + (goal - points[x]) / slope, low_x, high_x))
-            if x in points:
-                break
-            points[x] = log_size(x)
-            near = sorted(points, key=lambda p: abs(points[p] - goal))[:2]
-            if len(near) == 2 and points[near[0]] != points[near[1]]:
-                slope = min(-0.02, (points[near[0]] - points[near[1]]) / (near[0] - near[1]))
-        fits = [p for p in points if points[p] <= np.log(max_bytes)]
-        if fits:
-            return min(fits)  # the smallest factor that fits: the biggest file
-        return high_x if log_size(high_x) <= np.log(max_bytes) else None
+        return largest_under(
+            lambda x: np.log(self._expected_bytes(state, quality, scale=float(np.exp(x)))),
+            max_bytes, tolerance, low=np.log(1 / 3), high=np.log(3.0))
 
     # -- levels -> file --------------------------------------------------------------------
     def write(self, state: RDState, quality: int, levels: list[np.ndarray]) -> bytes:
