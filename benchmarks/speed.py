@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -20,7 +21,6 @@ import msroi
 from msroi import io, maps
 from msroi.importance import map_to_uint8
 from msroi.jpeg.paper import MixedState, PaperCodec, mix, quality_ladder, quality_levels
-from msroi.jpeg.paper_reference import literal_mix
 from msroi.jpeg.standard import encode_mozjpeg
 from msroi.rate import Budget, search_quality
 
@@ -33,6 +33,8 @@ def main(argv=None) -> int:
                         help="images on which to time the literal per-pixel loop (slow: seconds each)")
     parser.add_argument("--csv", type=Path)
     args = parser.parse_args(argv)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from support.paper_reference import literal_mix  # test-only: the seed's literal loop
 
     files = io.find_images(args.data)
     if not files:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from msroi.jpeg.conformance import DECODERS, frame_type
+from support.conformance import DECODERS, frame_type
 
 
 def assert_standard_jpeg(data: bytes, shape: tuple[int, int], *, baseline: bool = True) -> None:

@@ -4,10 +4,10 @@ import pytest
 from PIL import Image
 
 import combine_images
-from msroi.jpeg.conformance import frame_type
+from support.conformance import frame_type
 from msroi.jpeg.standard import decode
 from msroi.jpeg.paper import MIXING_MODELS, PaperCodec, mix, quality_ladder, quality_levels
-from msroi.jpeg.paper_reference import literal_mix
+from support.paper_reference import literal_mix
 from decoders import assert_standard_jpeg
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from decoders import assert_standard_jpeg
 from msroi.errors import BudgetError
-from msroi.jpeg.conformance import frame_type
+from support.conformance import frame_type
 from msroi.jpeg.field import block_means, importance_field, lambda_multiplier, masking_weight
 from msroi.jpeg.markers import insert_metadata
 from msroi.jpeg import trellis
