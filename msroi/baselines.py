@@ -9,11 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-
-def _normalize(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, np.float32)
-    span = float(x.max() - x.min())
-    return (x - x.min()) / span if span > 0 else np.zeros_like(x)
+from msroi.importance import normalize
 
 
 def centre_gaussian(image: np.ndarray, *, sigma: float = 0.25) -> np.ndarray:
@@ -22,7 +18,7 @@ def centre_gaussian(image: np.ndarray, *, sigma: float = 0.25) -> np.ndarray:
     y = (np.arange(h) + 0.5) / h - 0.5
     x = (np.arange(w) + 0.5) / w - 0.5
     g = np.exp(-(y[:, None] ** 2 + x[None, :] ** 2) / (2 * sigma ** 2))
-    return _normalize(g)
+    return normalize(g)
 
 
 def spectral_residual(image: np.ndarray) -> np.ndarray:
@@ -35,7 +31,7 @@ def spectral_residual(image: np.ndarray) -> np.ndarray:
         raise RuntimeError("OpenCV spectral-residual saliency failed")
     result = cv2.resize(result.astype(np.float32), (image.shape[1], image.shape[0]),
                         interpolation=cv2.INTER_LINEAR)
-    return _normalize(result)
+    return normalize(result)
 
 
 MAP_BASELINES: dict[str, Callable[[np.ndarray], np.ndarray]] = {

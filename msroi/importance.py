@@ -23,6 +23,15 @@ def check_rgb(image: np.ndarray) -> np.ndarray:
     return image
 
 
+def normalize(x: np.ndarray) -> np.ndarray:
+    """(x - min) / (max - min) as float32, the map range [0, 1]; a constant array gives zeros."""
+    x = np.asarray(x, dtype=np.float32)
+    low, high = float(x.min()), float(x.max())
+    if high - low <= 1e-12:
+        return np.zeros_like(x)
+    return (x - low) / (high - low)
+
+
 def check_map(importance: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Validates a float map against an image shape (H, W); returns it as float32."""
     importance = np.asarray(importance, dtype=np.float32)

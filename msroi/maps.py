@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from msroi.errors import InvalidArgumentError, ModelError
-from msroi.importance import check_rgb
+from msroi.importance import check_rgb, normalize
 from msroi.readout import readout_inputs, readout_of
 from msroi.runtime import MapNetwork
 from msroi.zoo import DEFAULT_MAP_MODEL, NetworkCache
@@ -68,14 +68,6 @@ ENERGY_SCALES = (1.0, 1.4)
 #: image. An explicit object (``NETWORKS.clear()`` frees them), not a hidden global.
 NETWORKS = NetworkCache()
 
-
-def normalize(x: np.ndarray) -> np.ndarray:
-    """(x - min) / (max - min) as float32; a constant array gives zeros."""
-    x = np.asarray(x, dtype=np.float32)
-    low, high = float(x.min()), float(x.max())
-    if high - low <= 1e-12:
-        return np.zeros_like(x)
-    return (x - low) / (high - low)
 
 
 def combine_paper(maps: Sequence[np.ndarray]) -> np.ndarray:
