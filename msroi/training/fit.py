@@ -139,21 +139,10 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
     Seeds the random generators and may set Keras' mixed-precision policy for the run; both
     are put back afterwards (Python's and NumPy's generator states, the policy; TensorFlow's
     global seed is cleared), so a caller's later work is not changed by having trained."""
-    import random
+    from msroi.training.trainer import global_state_restored
 
-    import keras
-    import numpy as np
-    import tensorflow as tf
-
-    python_state, numpy_state = random.getstate(), np.random.get_state()
-    policy = keras.mixed_precision.global_policy()
-    try:
+    with global_state_restored():
         return _train(config, verbose=verbose, callbacks=callbacks)
-    finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)
-        tf.random.set_seed(None)
-        keras.mixed_precision.set_global_policy(policy)
 
 
 def _train(config: TrainConfig, *, verbose: int, callbacks: list | None) -> TrainResult:

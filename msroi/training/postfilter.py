@@ -136,17 +136,35 @@ def _dataset(patches: dict[str, np.ndarray], *, batch_size: int, training: bool,
     return data.map(to_example, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(2)
 
 
+def _train_and_validation_patches(files: list, out, config, verbose: int) -> tuple[dict, dict]:
+    """The photos split by ``config.seed`` (``validation_share`` held out) and cut into
+    patches, or the patches a run into ``out`` saved before (a resumed run trains on the same)."""
+    order = np.random.default_rng(config.seed).permutation(len(files))
+    if config.max_photos:
+        order = order[: config.max_photos]
+    held = max(1, int(len(order) * config.validation_share))
+    val_files, train_files = [files[i] for i in order[:held]], [files[i] for i in order[held:]]
+    cache = out / f"patches-{config.seed}.npz"
+    if cache.is_file():
+        with np.load(cache) as stored:
+            return tuple({k[len(p):]: stored[k] for k in stored.files if k.startswith(p)}
+                         for p in ("train_", "val_"))
+    train = make_patches(train_files, config, seed=config.seed, progress=verbose > 0)
+    val = make_patches(val_files, config, seed=config.seed + 1, progress=verbose > 0)
+    np.savez(cache, **{f"train_{k}": v for k, v in train.items()},
+             **{f"val_{k}": v for k, v in val.items()})
+    return train, val
+
+
 def train_postfilter(config: PostFilterConfig, *, verbose: int = 1) -> Path:
     """Trains the post-filter as ``config`` says; writes ``<out>/preset`` (weights, LiteRT
     export, metadata with the validation PSNR gain) and returns that folder."""
-    import random
-
     import keras
-    import tensorflow as tf
 
     from msroi.io import find_images
     from msroi.nn.postfilter import postfilter
     from msroi.training.fit import make_strategy
+    from msroi.training.trainer import global_state_restored
 
     files = sorted(f for folder in config.data for f in find_images(folder))
     if any(part in ("kodak", "live1") for f in files for part in f.parts):
@@ -157,24 +175,9 @@ def train_postfilter(config: PostFilterConfig, *, verbose: int = 1) -> Path:
 
     out = claim_run_folder(config.out)
     (out / "config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
-    python_state, numpy_state = random.getstate(), np.random.get_state()
-    try:
+    with global_state_restored():
         keras.utils.set_random_seed(config.seed)
-        order = np.random.default_rng(config.seed).permutation(len(files))
-        if config.max_photos:
-            order = order[: config.max_photos]
-        held = max(1, int(len(order) * config.validation_share))
-        val_files, train_files = [files[i] for i in order[:held]], [files[i] for i in order[held:]]
-        cache = out / f"patches-{config.seed}.npz"
-        if cache.is_file():  # a resumed run trains on the same patches
-            with np.load(cache) as stored:
-                train, val = ({k[len(p):]: stored[k] for k in stored.files if k.startswith(p)}
-                              for p in ("train_", "val_"))
-        else:
-            train = make_patches(train_files, config, seed=config.seed, progress=verbose > 0)
-            val = make_patches(val_files, config, seed=config.seed + 1, progress=verbose > 0)
-            np.savez(cache, **{f"train_{k}": v for k, v in train.items()},
-                     **{f"val_{k}": v for k, v in val.items()})
+        train, val = _train_and_validation_patches(files, out, config, verbose)
         strategy = make_strategy(config.strategy)
         with strategy.scope():
             network = postfilter(width=config.width, wide=config.wide, blocks=config.blocks)
@@ -201,10 +204,6 @@ def train_postfilter(config: PostFilterConfig, *, verbose: int = 1) -> Path:
                    "validation_psnr_plain": float(10 * np.log10(1.0 / baseline)),
                    "validation_psnr_filtered": float(10 * np.log10(1.0 / filtered))}
         return write_postfilter_preset(out / "preset", network, config, metrics)
-    finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)
-        tf.random.set_seed(None)
 
 
 def write_postfilter_preset(directory: Path, network, config: PostFilterConfig,
