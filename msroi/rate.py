@@ -257,6 +257,32 @@ def largest_under(log_size: Callable[[float], float], max_bytes: int, tolerance:
     return high if log_size(high) <= np.log(max_bytes) else None
 
 
+#: The second knob's range: every lambda times 1/3..3.
+SCALE_RANGE = (1 / 3, 3.0)
+
+
+def refine(codec: Codec, state, quality: int, max_bytes: int, *, exif: bytes | None = None,
+           icc_profile: bytes | None = None, tolerance: float = 0.01) -> tuple[bytes, dict] | None:
+    """The largest file at ``quality`` within ``tolerance`` under ``max_bytes`` by the codec's
+    second knob (:meth:`~msroi.jpeg.codec.Codec.scaled_size`), solved on the expected size
+    (:func:`largest_under`); the answer is written and, if the written size taught the
+    codec's model a new ratio that leaves it over, or more than ``tolerance`` under, solved
+    once or twice more. (file, report fields), or None if even the largest scale does not fit."""
+    low, high = np.log(SCALE_RANGE[0]), np.log(SCALE_RANGE[1])
+    best = None
+    for _ in range(3):
+        x = largest_under(lambda x: np.log(codec.scaled_size(state, quality, scale=float(np.exp(x)))),
+                          max_bytes, tolerance, low=low, high=high)
+        if x is None:
+            break
+        data = codec.encode(state, quality, exif=exif, icc_profile=icc_profile, scale=float(np.exp(x)))
+        if len(data) <= max_bytes and (best is None or len(data) > len(best[0])):
+            best = (data, {"lambda_factor": round(float(np.exp(x)), 4)})
+        if (1 - tolerance) * max_bytes <= len(data) <= max_bytes:
+            break
+    return best
+
+
 def _search(codec: Codec, state, target: int, exif: bytes | None, icc_profile: bytes | None,
             label: str) -> tuple[bytes, int, dict, int]:
     """(file, quality, report fields, tries) of the codec's best file within ``target``."""
@@ -280,7 +306,7 @@ def _search(codec: Codec, state, target: int, exif: bytes | None, icc_profile: b
         # The second knob fills the gap between two qualities: one step up with a
         # stronger map effect, else this step with a weaker one.
         for step in ((found.quality + 1, found.quality) if found.quality < high else (found.quality,)):
-            refined = codec.refine(state, step, target, exif=exif, icc_profile=icc_profile)
+            refined = refine(codec, state, step, target, exif=exif, icc_profile=icc_profile)
             if refined is not None:
                 if data is None or len(data) < len(refined[0]) <= target:
                     data, quality, extra = refined[0], step, refined[1]

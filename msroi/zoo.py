@@ -290,3 +290,33 @@ def derive_preset(base: str | os.PathLike, directory: str | os.PathLike, *,
     (directory / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     (directory / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
     return directory
+
+
+def write_litert(name: str | os.PathLike) -> Path:
+    """Exports preset ``name`` for the lean runtime: writes ``map.tflite`` and
+    ``map_head.npz`` (the dense layer's kernel, for class activation maps) into its folder,
+    records them as ``litert`` in ``config.json`` and their sha256 in ``metadata.json``.
+    Returns the folder."""
+    import numpy as np
+    import tensorflow as tf
+
+    from msroi.nn.export import export_litert
+    from msroi.runtime import LITERT_HEAD, LITERT_MODEL
+
+    directory = preset_directory(name)
+    classifier = load_model(directory)
+    (directory / LITERT_MODEL).write_bytes(export_litert(classifier))
+    np.savez_compressed(directory / LITERT_HEAD, kernel=classifier.kernel.astype(np.float32))
+    config_path, metadata_path = directory / "config.json", directory / "metadata.json"
+    config = json.loads(config_path.read_text())
+    config["litert"] = {"model": LITERT_MODEL, "head": LITERT_HEAD}
+    metadata = json.loads(metadata_path.read_text())
+    metadata.setdefault("sha256", {}).update(
+        {f: sha256(directory / f) for f in (LITERT_MODEL, LITERT_HEAD)})
+    metadata["litert_export"] = (
+        f"models/export_litert.py (msroi.nn.export) with tensorflow {tf.__version__}: the "
+        "map computation (features, probabilities, fused-map cues incl. the gradient cue's "
+        "backward pass) as float32 LiteRT builtins; dense kernel in map_head.npz")
+    config_path.write_text(json.dumps(config, indent=2) + "\n")
+    metadata_path.write_text(json.dumps(metadata, indent=2) + "\n")
+    return directory

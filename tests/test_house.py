@@ -79,3 +79,24 @@ def test_no_import_circles():
 
 def test_the_cycle_finder_finds_a_circle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+#: What the lower floors may import from msroi (everything else in msroi sits above them).
+ALLOWED = {
+    "msroi.metrics": {"msroi.errors"},
+    "msroi.nn": {"msroi.errors", "msroi.runtime"},  # Keras builders: never presets or files
+    "msroi.jpeg": {"msroi.errors", "msroi.importance"},  # codecs: arrays in, bytes out, no budget
+    "msroi.importance": {"msroi.errors"},
+}
+
+
+def test_lower_floors_import_nothing_from_above():
+    graph = import_graph()
+    for floor, allowed in ALLOWED.items():
+        inside = [m for m in graph if m == floor or m.startswith(floor + ".")]
+        assert inside, floor
+        for module in inside:
+            above = {d for d in graph[module] if not d.startswith(floor)} - allowed
+            assert not above, f"{module} imports {sorted(above)}"
+    callers = [m for m, deps in graph.items() if "msroi.cli" in deps]
+    assert callers == [], f"only the command line is the command line: {callers}"

@@ -206,7 +206,7 @@ def test_litert_export_reproduces_the_shipped_file(tmp_path):
     agrees with the shipped one (the conversion is reproducible)."""
     import shutil
 
-    from msroi.nn.export import write_litert
+    from msroi.zoo import write_litert
     from msroi.runtime import LiteClassifier
     from msroi.zoo import load_map_network, preset_directory
 

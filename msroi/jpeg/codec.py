@@ -139,11 +139,10 @@ class Codec(ABC):
                icc_profile: bytes | None = None) -> bytes:
         """The JPEG file at one setting of the quality knob."""
 
-    def refine(self, state: EncoderState, quality: int, max_bytes: int, *,
-               exif: bytes | None = None, icc_profile: bytes | None = None
-               ) -> tuple[bytes, dict] | None:
-        """The second knob (codecs with "strength" in :attr:`knobs`): the largest file at
-        ``quality`` no larger than ``max_bytes``, with report fields; None if none fits."""
+    def scaled_size(self, state: EncoderState, quality: int, scale: float = 1.0) -> int:
+        """The second knob (codecs with "strength" in :attr:`knobs`): the expected bytes at
+        ``quality`` with the map's effect scaled by ``scale`` (the codec's ``encode`` takes
+        ``scale=`` too); :func:`msroi.rate.refine` searches it. Codecs never see a budget."""
         raise NotImplementedError(f"codec {self.name} has no second knob")
 
     def size_model(self, state: EncoderState, *, exif: bytes | None = None,

@@ -269,9 +269,12 @@ class RDQuantiserCodec(Codec):
         """Computed size x the written/computed ratio seen so far (1 until a file is
         written; progressive scans differ from baseline by a few per cent) + the metadata."""
         state.metadata_bytes = len(metadata_segments(exif, icc_profile))
-        return lambda quality: self._expected_bytes(state, quality)
+        return lambda quality: self.scaled_size(state, quality)
 
-    def _expected_bytes(self, state: RDState, quality: int, scale: float = 1.0) -> int:
+    def scaled_size(self, state: RDState, quality: int, scale: float = 1.0) -> int:
+        """Expected bytes of the file at ``quality`` with every lambda times ``scale`` (the
+        second knob: :func:`msroi.rate.refine`): the computed size x the written/computed
+        ratio seen so far + the metadata."""
         return int(round(state.ratio * self.size_estimate(state, quality, scale=scale))) + state.metadata_bytes
 
     def size_proxy(self, state: RDState):
@@ -288,37 +291,6 @@ class RDQuantiserCodec(Codec):
         rounded = [np.round(c / tables[0 if i == 0 else 1].reshape(64)[ZIGZAG]).astype(np.int16)
                    for i, c in enumerate(state.coefficients)]
         return baseline_size_zigzag(rounded, state.shapes, state.factors, state.mcus)
-
-    def refine(self, state: RDState, quality: int, max_bytes: int, *,
-               exif: bytes | None = None, icc_profile: bytes | None = None,
-               tolerance: float = 0.01) -> tuple[bytes, dict] | None:
-        """The largest file at ``quality`` within ``tolerance`` under ``max_bytes``, by a
-        factor of every lambda (1/3..3) solved on the computed size (:meth:`_solve_factor`);
-        the answer is written and, if the written size taught the model a new ratio that
-        leaves it over, or more than ``tolerance`` under, solved once or twice more. None if
-        even a factor of 3 (the smallest file) does not fit."""
-        best = None
-        for _ in range(3):
-            x = self._solve_factor(state, quality, max_bytes, tolerance)
-            if x is None:
-                break
-            data = self.encode(state, quality, exif=exif, icc_profile=icc_profile,
-                               scale=float(np.exp(x)))
-            if len(data) <= max_bytes and (best is None or len(data) > len(best[0])):
-                best = (data, {"lambda_factor": round(float(np.exp(x)), 4)})
-            if (1 - tolerance) * max_bytes <= len(data) <= max_bytes:
-                break
-        return best
-
-    def _solve_factor(self, state: RDState, quality: int, max_bytes: int,
-                      tolerance: float) -> float | None:
-        """log lambda factor (1/3..3) whose expected size is within ``tolerance`` under
-        ``max_bytes`` (:func:`msroi.rate.largest_under`); None if none fits."""
-        from msroi.rate import largest_under
-
-        return largest_under(
-            lambda x: np.log(self._expected_bytes(state, quality, scale=float(np.exp(x)))),
-            max_bytes, tolerance, low=np.log(1 / 3), high=np.log(3.0))
 
     # -- levels -> file --------------------------------------------------------------------
     def write(self, state: RDState, quality: int, levels: list[np.ndarray]) -> bytes:
