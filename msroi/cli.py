@@ -266,7 +266,14 @@ def cmd_compress(args) -> int:
     if args.map and args.total_budget:
         raise MsroiError("--map and --total-budget cannot be combined")
     if args.total_budget:
-        report = _compress_to_total(plan, args)
+        from msroi.batch.sets import compress_files_to_total
+
+        report = compress_files_to_total(
+            plan, _compress_settings(args), args.total_budget, jobs=args.jobs, dask=args.dask,
+            overwrite=args.overwrite, max_pixels=args.max_pixels,
+            accept_damaged=args.accept_damaged, progress=not args.quiet)
+        if not args.quiet and report.total:
+            print(report.total)
     else:
         warn = None if args.quiet else (lambda text: print(f"msroi: warning: {text}", file=sys.stderr))
         report = batch.compress_files(plan, _compress_settings(args), jobs=args.jobs,
@@ -318,64 +325,6 @@ def _finish_compress(report, plan, args) -> int:
     if report.ok and not report.report_error:
         return 0
     return 2 if plan.folder is None else 1  # one file that failed: the command failed
-
-
-def _compress_to_total(plan, args):
-    """Folder budget: every readable image together within --total-budget (no resume:
-    the allocation is over the whole set; outputs obey the same no-overwrite rules)."""
-    from contextlib import nullcontext
-
-    from msroi import batch, io, pipeline
-    from msroi.batch import sets
-    from msroi.batch.manifest import FolderLock, InputIdentity
-    from msroi.batch.run import preflight, write_report
-
-    preflight(plan, args.overwrite)
-    report = batch.BatchReport()
-    lock = FolderLock(plan.folder) if plan.folder else nullcontext()
-    with lock:
-        outputs = batch.OutputFolder(plan.folder, overwrite=args.overwrite)
-        rows, loaded, kept = {}, [], []
-        for src, dst in plan.pairs:
-            rows[src] = {"input": str(src), "output": str(dst)}
-            refusal = outputs.refusal(dst, (src,))
-            try:
-                if refusal:
-                    raise MsroiError(refusal)
-                loaded.append(io.load_image(src, max_pixels=args.max_pixels,
-                                            accept_damaged=args.accept_damaged))
-                kept.append((src, dst, InputIdentity.of(src)))
-            except MsroiError as exc:
-                rows[src].update(status="failed", error=str(exc))
-        if loaded:
-            total = pipeline.as_budget(args.total_budget).total_bytes([l.pixels for l in loaded])
-            executor = batch.make_executor(min(args.jobs, len(loaded)), args.dask)
-            try:
-                results = sets.compress_set(loaded, total, _compress_settings(args),
-                                                executor=executor, progress=not args.quiet)
-            finally:
-                executor.close()
-            for (src, dst, identity), result in zip(kept, results):
-                row = rows[src]
-                row.update(status="done", bytes=result.num_bytes, target_bytes=total,
-                           bpp=round(result.bpp, 4), quality=result.report["quality"],
-                           method=args.method)
-                if outputs.replaces(dst):
-                    row["replaced"] = str(dst)
-                try:
-                    outputs.write(dst, result.data, identity=identity, settings="total-budget", row=row)
-                except OSError as exc:
-                    row.update(status="failed", error=f"{dst}: cannot write ({exc.strerror or exc})")
-            if not args.quiet:
-                used = sum(r.num_bytes for r in results)
-                pixels = sum(l.pixels.shape[0] * l.pixels.shape[1] for l in loaded)
-                print(f"total {used} bytes of {total} allowed ({8 * used / pixels:.4f} bpp "
-                      f"over {len(results)} images)")
-        report.rows = [rows[src] for src, _ in plan.pairs]
-        if plan.folder is not None:
-            write_report(report, outputs)
-        outputs.close()
-    return report
 
 
 def cmd_evaluate(args) -> int:

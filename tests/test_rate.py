@@ -111,16 +111,23 @@ def test_allocation_never_exceeds_the_total_and_follows_slopes():
         allocate(points, 150)
 
 
-def test_folder_budget_cli(tmp_path, astronaut):
+def test_folder_budget_cli(tmp_path, astronaut, capsys):
     src = tmp_path / "in"
     src.mkdir()
     Image.fromarray(astronaut).save(src / "a.png")
     Image.fromarray(astronaut[::2, ::2].copy()).save(src / "b.png")
     total = 9000
     assert cli.main(["compress", str(src), "-o", str(tmp_path / "out"), "--total-budget",
-                     str(total), "-q"]) == 0
+                     str(total)]) == 0
     sizes = [p.stat().st_size for p in (tmp_path / "out").glob("*.jpg")]
     assert len(sizes) == 2 and sum(sizes) <= total
+    assert f"total {sum(sizes)} bytes of {total} allowed" in capsys.readouterr().out
+    # again, with a user's own file where an output goes: msroi's own output is replaced,
+    # the user's file is refused (one failed row) and left as it was
+    (tmp_path / "out" / "b.jpg").write_bytes(b"the user's own")
+    assert cli.main(["compress", str(src), "-o", str(tmp_path / "out"), "--total-budget",
+                     str(total), "-q"]) == 1
+    assert (tmp_path / "out" / "b.jpg").read_bytes() == b"the user's own"
 
 
 def test_largest_under_solves_a_fake_size_and_says_when_nothing_fits():

@@ -43,6 +43,7 @@ class BatchReport:
     report_path: Path | None = None
     report_error: str | None = None
     seconds: float = 0.0
+    total: str | None = None  # a set budget's run: what the set used, in one line
 
     @property
     def failed(self) -> list[tuple[str, str]]:

@@ -9,10 +9,11 @@ from typing import Sequence
 import numpy as np
 
 from msroi.batch.job import CompressSettings
-from msroi.io import LoadedImage
+from msroi.errors import MsroiError
+from msroi.io import LoadedImage, load_image
 from msroi.jpeg.codec import CompressResult
 from msroi.maps import semantic_map
-from msroi.pipeline import make_codec
+from msroi.pipeline import as_budget, make_codec
 from msroi.rate import RatePoint, allocate
 
 
@@ -82,3 +83,63 @@ def compress_set(images: list[LoadedImage], total_bytes: int, settings: Compress
             "method": settings.method, **options, "quality": point.quality,
             "bytes": point.num_bytes, "total_budget": total_bytes}))
     return results
+
+
+def compress_files_to_total(plan, settings: CompressSettings, total_budget: str, *, jobs: int = 1,
+                            dask: str | None = None, overwrite: bool = False,
+                            max_pixels: int | None = None, accept_damaged: bool = False,
+                            progress: bool = True):
+    """A folder (a :class:`~msroi.batch.plan.Plan`) under one budget for all its files
+    together (``total_budget`` text, e.g. ``0.3bpp`` over the set): every readable image is
+    loaded, :func:`compress_set` allocates the bytes, each output is written under the
+    folder's lock and manifest with the same no-overwrite rules as a per-file run (no
+    resume: the allocation is over the whole set). Returns the
+    :class:`~msroi.batch.run.BatchReport`, its ``total`` a line on what the set used."""
+    from contextlib import nullcontext
+
+    from msroi.batch.executor import make_executor
+    from msroi.batch.manifest import FolderLock, InputIdentity
+    from msroi.batch.run import BatchReport, OutputFolder, preflight, write_report
+
+    preflight(plan, overwrite)
+    report = BatchReport()
+    with FolderLock(plan.folder) if plan.folder else nullcontext():
+        outputs = OutputFolder(plan.folder, overwrite=overwrite)
+        rows, loaded, kept = {}, [], []
+        for src, dst in plan.pairs:
+            rows[src] = {"input": str(src), "output": str(dst)}
+            try:
+                refusal = outputs.refusal(dst, (src,))
+                if refusal:
+                    raise MsroiError(refusal)
+                loaded.append(load_image(src, max_pixels=max_pixels, accept_damaged=accept_damaged))
+                kept.append((src, dst, InputIdentity.of(src)))
+            except MsroiError as exc:
+                rows[src].update(status="failed", error=str(exc))
+        if loaded:
+            total = as_budget(total_budget).total_bytes([one.pixels for one in loaded])
+            executor = make_executor(min(jobs, len(loaded)), dask)
+            try:
+                results = compress_set(loaded, total, settings, executor=executor, progress=progress)
+            finally:
+                executor.close()
+            for (src, dst, identity), result in zip(kept, results):
+                row = rows[src]
+                row.update(status="done", bytes=result.num_bytes, target_bytes=total,
+                           bpp=round(result.bpp, 4), quality=result.report["quality"],
+                           method=settings.method)
+                if outputs.replaces(dst):
+                    row["replaced"] = str(dst)
+                try:
+                    outputs.write(dst, result.data, identity=identity, settings="total-budget", row=row)
+                except OSError as exc:
+                    row.update(status="failed", error=f"{dst}: cannot write ({exc.strerror or exc})")
+            used = sum(r.num_bytes for r in results)
+            pixels = sum(one.pixels.shape[0] * one.pixels.shape[1] for one in loaded)
+            report.total = (f"total {used} bytes of {total} allowed ({8 * used / pixels:.4f} bpp "
+                            f"over {len(results)} images)")
+        report.rows = [rows[src] for src, _ in plan.pairs]
+        if plan.folder is not None:
+            write_report(report, outputs)
+        outputs.close()
+    return report
