@@ -217,11 +217,7 @@ def train_readout(config: ReadoutConfig, *, progress: bool = True) -> Path:
     from msroi.io import claim_run_folder
     from msroi.quiet import import_tensorflow
 
-    if not config.data:
-        raise InvalidArgumentError("the readout needs fixation set folders (DATA)")
-    for folder in config.data:
-        if Path(folder).resolve().name in ("kodak", "live1"):
-            raise InvalidArgumentError(f"{folder}: a benchmark set; never train on it")
+    _check_data(config.data)
     out = claim_run_folder(config.out)
     (out / "config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
     tf = import_tensorflow()
@@ -270,9 +266,17 @@ def train_readout(config: ReadoutConfig, *, progress: bool = True) -> Path:
         manager.save()
     for variable, keep in zip(model.variables, best.values()):
         variable.assign(keep)
-    readout = model.frozen()
-    readout = model.frozen(gamma=calibrate_gamma(readout, train))
+    readout = model.frozen(gamma=calibrate_gamma(model.frozen(), train))
     return _write_preset(out, config, readout, train, validation)
+
+
+def _check_data(folders) -> None:
+    """Fixation set folders, none of them a benchmark set (kodak/, live1/)."""
+    if not folders:
+        raise InvalidArgumentError("the readout needs fixation set folders (DATA)")
+    for folder in folders:
+        if Path(folder).resolve().name in ("kodak", "live1"):
+            raise InvalidArgumentError(f"{folder}: a benchmark set; never train on it")
 
 
 def _append_log(path: Path, row: dict) -> None:
