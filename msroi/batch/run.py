@@ -170,6 +170,61 @@ def preflight(plan: Plan, overwrite: bool) -> None:
                          "--overwrite")
 
 
+def _files_to_do(plan: Plan, outputs: "OutputFolder", digest: str,
+                 rows: dict[Path, dict[str, Any]]) -> list[tuple[Path, Path, "InputIdentity"]]:
+    """The pairs still to compress: a row per pair into ``rows``; a pair whose output is up
+    to date (same input, settings ``digest`` and file) or refused gets its status now."""
+    todo = []
+    for src, dst in plan.pairs:
+        row = rows[src] = {"input": str(src), "output": str(dst)}
+        try:
+            identity = InputIdentity.of(src)
+        except OSError as exc:
+            row.update(status="failed", error=f"{src}: cannot read ({exc.strerror})")
+            continue
+        finished = outputs.manifest and outputs.manifest.finished(identity, digest, dst)
+        if finished:
+            row.update(finished, status="up-to-date")
+        elif refusal := outputs.refusal(dst, (src,)):
+            row.update(status="failed", error=refusal)
+        else:
+            if outputs.replaces(dst):
+                row["replaced"] = str(dst)
+            todo.append((src, dst, identity))
+    return todo
+
+
+def _record(row: dict[str, Any], src: Path, dst: Path, identity, result, exc, outputs,
+            digest: str, on_warning) -> None:
+    """One job's outcome into its ``row``, its file written when the job succeeded."""
+    if exc is not None:
+        row.update(status="failed", error=f"{src}: {exc}")
+    elif result.error:
+        row.update(status="failed", error=result.error)
+    else:
+        row.update(result.row, status="done")
+        if _write_output(outputs, dst, result.data, identity, digest, row) and result.warning and on_warning:
+            on_warning(result.warning)
+
+
+def _write_output(outputs: "OutputFolder", dst: Path, data: bytes, identity, digest: str,
+                  row: dict[str, Any]) -> bool:
+    """Writes one output under the folder's rules; a failure marks ``row`` failed (one
+    line) and returns False."""
+    try:
+        started = time.perf_counter()
+        outputs.write(dst, data, identity=identity, settings=digest, row=row)
+        row["seconds_write"] = round(time.perf_counter() - started, 4)
+        return True
+    except FileExistsError:
+        row.update(status="failed", error=f"{dst}: a file appeared there during the run; left as it is")
+    except MsroiError as exc:
+        row.update(status="failed", error=str(exc))
+    except OSError as exc:
+        row.update(status="failed", error=f"{dst}: cannot write ({exc.strerror or exc})")
+    return False
+
+
 def compress_files(plan: Plan, settings: CompressSettings, *, jobs: int = 1,
                    dask: str | None = None, overwrite: bool = False, progress: bool = True,
                    on_warning: Callable[[str], None] | None = None) -> BatchReport:
@@ -189,25 +244,9 @@ def compress_files(plan: Plan, settings: CompressSettings, *, jobs: int = 1,
     with lock, _StopSignals() as stop:
         outputs = OutputFolder(plan.folder, overwrite=overwrite)
         digest = settings.digest()
-        todo: list[tuple[Path, Path, InputIdentity]] = []
+        todo = _files_to_do(plan, outputs, digest, rows)
         problems = [{"input": str(path), "output": "", "status": "failed",
                      "error": f"{path}: {reason}"} for path, reason in plan.problems]
-        for src, dst in plan.pairs:
-            row = rows[src] = {"input": str(src), "output": str(dst)}
-            try:
-                identity = InputIdentity.of(src)
-            except OSError as exc:
-                row.update(status="failed", error=f"{src}: cannot read ({exc.strerror})")
-                continue
-            finished = outputs.manifest and outputs.manifest.finished(identity, digest, dst)
-            if finished:
-                row.update(finished, status="up-to-date")
-            elif refusal := outputs.refusal(dst, (src,)):
-                row.update(status="failed", error=refusal)
-            else:
-                if outputs.replaces(dst):
-                    row["replaced"] = str(dst)
-                todo.append((src, dst, identity))
 
         def items():
             for src, dst, identity in todo:
@@ -227,35 +266,13 @@ def compress_files(plan: Plan, settings: CompressSettings, *, jobs: int = 1,
                                     should_stop=lambda: stop.signum is not None)
             for (src, dst, identity), result, exc in results:
                 bar.update()
-                row = rows[src]
-                if exc is not None:
-                    row.update(status="failed", error=f"{src}: {exc}")
-                    continue
-                if result.error:
-                    row.update(status="failed", error=result.error)
-                    continue
-                row.update(result.row, status="done")
-                try:
-                    started = time.perf_counter()
-                    outputs.write(dst, result.data, identity=identity, settings=digest, row=row)
-                    row["seconds_write"] = round(time.perf_counter() - started, 4)
-                except FileExistsError:
-                    row.update(status="failed", error=f"{dst}: a file appeared there during the "
-                               "run; left as it is")
-                except MsroiError as exc:
-                    row.update(status="failed", error=str(exc))
-                except OSError as exc:
-                    row.update(status="failed", error=f"{dst}: cannot write ({exc.strerror or exc})")
-                else:
-                    if result.warning and on_warning:
-                        on_warning(result.warning)
+                _record(rows[src], src, dst, identity, result, exc, outputs, digest, on_warning)
         finally:
             bar.close()
             executor.close()
         report.interrupted = stop.signum
-        for row in rows.values():  # a signal stopped the run before these: a rerun does them
-            row.setdefault("status", "not started")
-        report.rows = problems + [rows[src] for src, _ in plan.pairs]
+        report.rows = problems + [{"status": "not started", **rows[src]}  # a signal came first
+                                  for src, _ in plan.pairs]
         if plan.folder is not None:
             write_report(report, outputs)
         outputs.close()
