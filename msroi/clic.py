@@ -79,24 +79,13 @@ def pack(images: list, track: str, settings, *, executor=None, progress: bool = 
     codec, map and decoder of ``settings`` (:class:`msroi.batch.CompressSettings`);
     ``bpp``: the low-rate track's limit (CLIC's 0.15 by default). The transparent track
     offers each image at 4:2:0 and at 4:4:4 unless the codec settings name a subsampling."""
-    from msroi.decode import shared_decoder
-    from msroi.jpeg.registry import CODECS
-    from msroi.metrics import multiscale_structural_similarity, pooled_psnr
     from msroi.batch.sets import set_rate_points
+    from msroi.decode import shared_decoder
     from msroi.rate import allocate
 
     if track not in TRACKS:
         raise InvalidArgumentError(f"unknown track '{track}' (choose from {', '.join(TRACKS)})")
-
-    fields = {f.name for f in dataclasses.fields(CODECS.get_class(settings.method).Settings)}
-    variants = [settings]
-    if track == "transparent" and "subsampling" in fields and "subsampling" not in settings.codec_options:
-        # Near 40 dB halved chroma is cheaper on some photos (Kodak, mozjpeg: 3.49 MB at
-        # 4:2:0 against 3.81 MB at 4:4:4) and out of reach on others: both go into every
-        # image's ladder and the allocation picks per image.
-        variants = [dataclasses.replace(settings, codec_options={**settings.codec_options,
-                                                                 "subsampling": sampling})
-                    for sampling in ("4:2:0", "4:4:4")]
+    variants = _variants(settings, track)
     originals = [loaded.pixels for loaded in images]
     ladders = [set_rate_points(images, variant, TRACK_QUALITIES[track], executor=executor,
                                progress=progress) for variant in variants]
@@ -114,45 +103,11 @@ def pack(images: list, track: str, settings, *, executor=None, progress: bool = 
             decoded.append(decoded_cache[(n, k)])
         return chosen, decoded
 
-    pixels = sum(o.shape[0] * o.shape[1] for o in originals)
     if track == "lowrate":
-        limit = int(bpp * pixels / 8)
+        limit = int(bpp * sum(o.shape[0] * o.shape[1] for o in originals) / 8)
         chosen, decoded = choose(limit)
     else:
-        low = sum(min(p.num_bytes for p, _ in o) for o in options)
-        high = sum(max(p.num_bytes for p, _ in o) for o in options)
-
-        samples = sum(o.size for o in originals)
-        weights = [o.shape[0] * o.shape[1] if min(o.shape[:2]) >= 161 else 0 for o in originals]
-        scores: dict[tuple[int, int], float] = {}
-
-        def meets(total: int):
-            """Whether the allocation for ``total`` reaches both thresholds: PSNR from the
-            rate points' squared errors (already after the decoder), MS-SSIM per chosen
-            file, each computed once."""
-            chosen, decoded = choose(total)
-            sse = sum(options[n][k][0].sse for n, k in enumerate(chosen))
-            psnr = pooled_psnr(sse, samples)
-            for n, k in enumerate(chosen):
-                if weights[n] and (n, k) not in scores:
-                    scores[(n, k)] = multiscale_structural_similarity(originals[n], decoded[n])
-            ms_ssim = (sum(weights[n] * scores[(n, k)] for n, k in enumerate(chosen) if weights[n])
-                       / sum(weights)) if sum(weights) else float("nan")
-            ok = psnr >= TRANSPARENT_PSNR and not ms_ssim < TRANSPARENT_MS_SSIM
-            return ok, chosen, decoded
-
-        ok, chosen, decoded = meets(high)
-        if not ok:
-            raise BudgetError(f"even the largest files tried (quality {TRACK_QUALITIES[track][-1]}) "
-                              f"miss PSNR {TRANSPARENT_PSNR} dB / MS-SSIM {TRANSPARENT_MS_SSIM}")
-        while high - low > max(64, high // 2000):  # the smallest total that still meets both
-            middle = (low + high) // 2
-            ok_middle, chosen_middle, decoded_middle = meets(middle)
-            if ok_middle:
-                high, chosen, decoded = middle, chosen_middle, decoded_middle
-            else:
-                low = middle
-        limit = high
+        limit, chosen, decoded = _smallest_transparent(options, originals, choose)
     files = [options[n][k][1] for n, k in enumerate(chosen)]
     summary = set_numbers(originals, decoded, [len(f) for f in files])
     rows = [{"bytes": len(f), "quality": options[n][k][0].quality,
@@ -162,6 +117,58 @@ def pack(images: list, track: str, settings, *, executor=None, progress: bool = 
                                                      summary.pop("ms_ssim_per_image")))]
     summary.update(limit_bytes=limit, track=track, decoder=decoder.name)
     return Submission(files, decoded, summary, rows)
+
+
+def _variants(settings, track: str) -> list:
+    """The settings each image is offered in: as given, or on the transparent track (where
+    the codec has the setting and it is not given) at 4:2:0 and at 4:4:4. Near 40 dB halved
+    chroma is cheaper on some photos (Kodak, mozjpeg: 3.49 MB at 4:2:0 against 3.81 MB at
+    4:4:4) and out of reach on others: both go into every image's ladder and the allocation
+    picks per image."""
+    from msroi.jpeg.registry import CODECS
+
+    fields = {f.name for f in dataclasses.fields(CODECS.get_class(settings.method).Settings)}
+    if track != "transparent" or "subsampling" not in fields or "subsampling" in settings.codec_options:
+        return [settings]
+    return [dataclasses.replace(settings, codec_options={**settings.codec_options, "subsampling": sampling})
+            for sampling in ("4:2:0", "4:4:4")]
+
+
+def _smallest_transparent(options: list, originals: list, choose) -> tuple[int, list, list]:
+    """(total bytes, chosen option per image, decoded images) of the smallest total whose
+    allocation (``choose``) meets both transparent thresholds, bisected to within 0.05%:
+    PSNR from the rate points' squared errors (already after the decoder), MS-SSIM per
+    chosen file (images of at least 161 pixels a side, pixel-weighted), each computed once."""
+    from msroi.metrics import multiscale_structural_similarity, pooled_psnr
+
+    low = sum(min(p.num_bytes for p, _ in o) for o in options)
+    high = sum(max(p.num_bytes for p, _ in o) for o in options)
+    samples = sum(o.size for o in originals)
+    weights = [o.shape[0] * o.shape[1] if min(o.shape[:2]) >= 161 else 0 for o in originals]
+    scores: dict[tuple[int, int], float] = {}
+
+    def meets(total: int):
+        chosen, decoded = choose(total)
+        psnr = pooled_psnr(sum(options[n][k][0].sse for n, k in enumerate(chosen)), samples)
+        for n, k in enumerate(chosen):
+            if weights[n] and (n, k) not in scores:
+                scores[(n, k)] = multiscale_structural_similarity(originals[n], decoded[n])
+        ms_ssim = (sum(weights[n] * scores[(n, k)] for n, k in enumerate(chosen) if weights[n])
+                   / sum(weights)) if sum(weights) else float("nan")
+        return psnr >= TRANSPARENT_PSNR and not ms_ssim < TRANSPARENT_MS_SSIM, chosen, decoded
+
+    ok, chosen, decoded = meets(high)
+    if not ok:
+        raise BudgetError(f"even the largest files tried (quality {TRACK_QUALITIES['transparent'][-1]}) "
+                          f"miss PSNR {TRANSPARENT_PSNR} dB / MS-SSIM {TRANSPARENT_MS_SSIM}")
+    while high - low > max(64, high // 2000):  # the smallest total that still meets both
+        middle = (low + high) // 2
+        ok_middle, chosen_middle, decoded_middle = meets(middle)
+        if ok_middle:
+            high, chosen, decoded = middle, chosen_middle, decoded_middle
+        else:
+            low = middle
+    return high, chosen, decoded
 
 
 def submission_targets(inputs: list[Path], out: str | Path) -> list[Path]:
