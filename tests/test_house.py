@@ -100,3 +100,14 @@ def test_lower_floors_import_nothing_from_above():
             assert not above, f"{module} imports {sorted(above)}"
     callers = [m for m, deps in graph.items() if "msroi.cli" in deps]
     assert callers == [], f"only the command line is the command line: {callers}"
+
+
+def test_no_function_over_sixty_lines():
+    long = []
+    for path in ROOT.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > 60 and not node.name.startswith("numba_"):  # numba kernels: one loop
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines})")
+    assert not long, long

@@ -147,14 +147,9 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
 
 def _train(config: TrainConfig, *, verbose: int, callbacks: list | None) -> TrainResult:
     import keras
-    import tensorflow as tf
 
     from msroi import zoo
-    from msroi.nn.vgg16_msroi import BACKBONE_LAYERS, CUE_LAYERS, vgg16_msroi_backbone, vgg16_msroi_head
-    from msroi.nn.weights import assign_weights, model_weights
-    from msroi.training.cache import build_cache, cached_dataset, read_cache
-    from msroi.training.data import check_files, holdout_split, load_samples, make_dataset
-    from msroi.training.trainer import Trainer
+    from msroi.io import claim_run_folder
 
     if config.recipe not in RECIPES:
         raise MsroiError(f"unknown recipe '{config.recipe}' (choose from {', '.join(RECIPES)})")
@@ -163,83 +158,20 @@ def _train(config: TrainConfig, *, verbose: int, callbacks: list | None) -> Trai
         recipe["learning_rate"] = config.learning_rate
     if config.cache_views and not config.freeze_backbone:
         raise MsroiError("cache_views needs a frozen backbone: a trained one changes its features")
-    from msroi.io import claim_run_folder
-
     out = claim_run_folder(config.out)
     (out / "config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
     keras.utils.set_random_seed(config.seed)
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
-
-    samples, bad = check_files(load_samples(config.data), progress=verbose > 0)
-    if config.val:
-        train_samples, val_samples = samples, load_samples(config.val)
-        val_samples, bad_val = check_files(val_samples, progress=verbose > 0)
-        bad += bad_val
-    else:
-        train_samples, val_samples = holdout_split(samples, config.holdout_per_class)
-    skipped = len(bad)
-    if bad:
-        (out / "skipped_files.txt").write_text("\n".join(bad) + "\n")
-        if verbose:
-            print(f"skipped {len(bad)} unreadable files (listed in {out / 'skipped_files.txt'})")
+    samples, train_samples, val_samples, skipped = _samples(config, out, verbose)
     teacher = zoo.load_model(config.distill_from) if config.distill_from else None
     num_classes = config.num_classes or (teacher.num_classes if teacher else len(samples.classes))
-    label_weight = config.label_weight if config.label_weight is not None else (
-        0.0 if teacher is not None else 1.0)
-    class_names = teacher.classes if teacher is not None else samples.names
-
+    steps = config.steps_per_epoch or max(1, len(train_samples) // config.batch_size)
     strategy = make_strategy(config.strategy)
     with strategy.scope():
-        backbone_dropout = (not config.freeze_backbone if config.backbone_dropout is None
-                            else config.backbone_dropout)
-        network = zoo.vgg16_msroi_from_imagenet(num_classes=num_classes, dropout=config.dropout,
-                                                backbone_dropout=backbone_dropout)
-        if config.init_from:
-            assign_weights(network, zoo.read_preset_weights(config.init_from)[1], strict=False)
-        if config.freeze_backbone:
-            for layer_name in BACKBONE_LAYERS:
-                network.get_layer(layer_name).trainable = False
-        # With a feature cache the trained model is the head; its layers are the network's.
-        trained = vgg16_msroi_head(network) if config.cache_views else network
-        schedule = recipe["learning_rate"]
-        steps = config.steps_per_epoch or max(1, len(train_samples) // config.batch_size)
-        if recipe["cosine"]:
-            schedule = keras.optimizers.schedules.CosineDecay(
-                recipe["learning_rate"], decay_steps=steps * config.epochs)
-        optimizer = keras.optimizers.Adam(learning_rate=schedule, epsilon=recipe["epsilon"],
-                                          weight_decay=recipe["weight_decay"])
-        model = Trainer(trained, teacher=teacher.model if teacher and not config.cache_views else None,
-                        temperature=config.temperature, label_weight=label_weight,
-                        map_weight=config.map_weight if teacher else 0.0,
-                        label_smoothing=recipe["label_smoothing"],
-                        backbone=BACKBONE_LAYERS, backbone_lr_scale=config.backbone_lr_scale)
-        model.compile(optimizer=optimizer)
-        # BackupAndRestore needs built weights and optimizer variables before fit().
-        side = config.image_size // 16 if config.cache_views else config.image_size
-        model(tf.zeros((1, side, side, trained.input.shape[-1])))  # RGB, or conv5_3 features
-        optimizer.build(trained.trainable_variables)
-
-    if config.cache_views:
-        cache_dir = Path(config.cache_dir or out / "cache")
-        common = dict(backbone=vgg16_msroi_backbone(network), teacher=teacher.model if teacher else None,
-                      image_size=config.image_size, batch_size=config.batch_size, seed=config.seed,
-                      teacher_name=config.distill_from or "",
-                      progress=verbose > 0)
-        train_data = cached_dataset(read_cache(build_cache(
-            cache_dir / "train.h5", train_samples, training=True, views=config.cache_views, **common)),
-            training=True, batch_size=config.batch_size, seed=config.seed)
-        val_data = cached_dataset(read_cache(build_cache(
-            cache_dir / "val.h5", val_samples, training=False, **common)),
-            training=False, batch_size=config.batch_size) if len(val_samples) else None
-        fit_steps = steps  # the cache repeats: an epoch is as many views as there are photos
-    else:
-        train_data = make_dataset(train_samples, training=True, image_size=config.image_size,
-                                  batch_size=config.batch_size, seed=config.seed,
-                                  repeat=config.steps_per_epoch is not None)
-        val_data = make_dataset(val_samples, training=False, image_size=config.image_size,
-                                batch_size=config.batch_size) if len(val_samples) else None
-        fit_steps = config.steps_per_epoch
+        network, model, optimizer = _build(config, recipe, teacher, num_classes, steps)
+    train_data, val_data, fit_steps = _datasets(config, out, network, teacher, train_samples,
+                                                val_samples, steps, verbose)
     callbacks = list(callbacks or []) + [
         keras.callbacks.BackupAndRestore(str(out / "backup")),  # resume: weights + optimizer + epoch
         _save_every(out / "checkpoints", config.checkpoint_every, config.epochs),
@@ -247,8 +179,118 @@ def _train(config: TrainConfig, *, verbose: int, callbacks: list | None) -> Trai
         keras.callbacks.TensorBoard(str(out / "tensorboard")),
     ]
     history = model.fit(train_data, validation_data=val_data, epochs=config.epochs,
-                        steps_per_epoch=fit_steps, callbacks=callbacks,
-                        verbose=verbose)
+                        steps_per_epoch=fit_steps, callbacks=callbacks, verbose=verbose)
+    class_names = teacher.classes if teacher is not None else samples.names
+    preset = _write_trained_preset(config, out, network, teacher, class_names, num_classes,
+                                   history.history, skipped, len(train_samples))
+    return TrainResult(history=history.history, preset=str(preset), skipped_files=skipped,
+                       train_images=len(train_samples),
+                       optimizer_steps=int(optimizer.iterations.numpy()),
+                       replicas=strategy.num_replicas_in_sync)
+
+
+def _backbone_dropout(config: TrainConfig) -> bool:
+    """Dropout in the backbone: where it trains, unless the config says otherwise."""
+    return not config.freeze_backbone if config.backbone_dropout is None else config.backbone_dropout
+
+
+def _samples(config: TrainConfig, out: Path, verbose: int):
+    """(all samples, training samples, validation samples, files skipped): the data's
+    readable files, validation from ``config.val`` or held out per class; unreadable files
+    are listed in ``out/skipped_files.txt``."""
+    from msroi.training.data import check_files, holdout_split, load_samples
+
+    samples, bad = check_files(load_samples(config.data), progress=verbose > 0)
+    if config.val:
+        train_samples = samples
+        val_samples, bad_val = check_files(load_samples(config.val), progress=verbose > 0)
+        bad += bad_val
+    else:
+        train_samples, val_samples = holdout_split(samples, config.holdout_per_class)
+    if bad:
+        (out / "skipped_files.txt").write_text("\n".join(bad) + "\n")
+        if verbose:
+            print(f"skipped {len(bad)} unreadable files (listed in {out / 'skipped_files.txt'})")
+    return samples, train_samples, val_samples, len(bad)
+
+
+def _build(config: TrainConfig, recipe: dict, teacher, num_classes: int, steps: int):
+    """(the network, the trainer model compiled and built, its optimizer), inside the
+    caller's distribution strategy."""
+    import keras
+    import tensorflow as tf
+
+    from msroi import zoo
+    from msroi.nn.vgg16_msroi import BACKBONE_LAYERS, vgg16_msroi_head
+    from msroi.nn.weights import assign_weights
+    from msroi.training.trainer import Trainer
+
+    network = zoo.vgg16_msroi_from_imagenet(num_classes=num_classes, dropout=config.dropout,
+                                            backbone_dropout=_backbone_dropout(config))
+    if config.init_from:
+        assign_weights(network, zoo.read_preset_weights(config.init_from)[1], strict=False)
+    if config.freeze_backbone:
+        for layer_name in BACKBONE_LAYERS:
+            network.get_layer(layer_name).trainable = False
+    # With a feature cache the trained model is the head; its layers are the network's.
+    trained = vgg16_msroi_head(network) if config.cache_views else network
+    schedule = recipe["learning_rate"]
+    if recipe["cosine"]:
+        schedule = keras.optimizers.schedules.CosineDecay(
+            recipe["learning_rate"], decay_steps=steps * config.epochs)
+    optimizer = keras.optimizers.Adam(learning_rate=schedule, epsilon=recipe["epsilon"],
+                                      weight_decay=recipe["weight_decay"])
+    label_weight = config.label_weight if config.label_weight is not None else (
+        0.0 if teacher is not None else 1.0)
+    model = Trainer(trained, teacher=teacher.model if teacher and not config.cache_views else None,
+                    temperature=config.temperature, label_weight=label_weight,
+                    map_weight=config.map_weight if teacher else 0.0,
+                    label_smoothing=recipe["label_smoothing"],
+                    backbone=BACKBONE_LAYERS, backbone_lr_scale=config.backbone_lr_scale)
+    model.compile(optimizer=optimizer)
+    # BackupAndRestore needs built weights and optimizer variables before fit().
+    side = config.image_size // 16 if config.cache_views else config.image_size
+    model(tf.zeros((1, side, side, trained.input.shape[-1])))  # RGB, or conv5_3 features
+    optimizer.build(trained.trainable_variables)
+    return network, model, optimizer
+
+
+def _datasets(config: TrainConfig, out: Path, network, teacher, train_samples, val_samples,
+              steps: int, verbose: int):
+    """(training data, validation data or None, steps per epoch for fit): decoded photos,
+    or with ``cache_views`` the frozen backbone's features cached once (the cache repeats:
+    an epoch is as many views as there are photos)."""
+    from msroi.nn.vgg16_msroi import vgg16_msroi_backbone
+    from msroi.training.cache import build_cache, cached_dataset, read_cache
+    from msroi.training.data import make_dataset
+
+    if not config.cache_views:
+        train_data = make_dataset(train_samples, training=True, image_size=config.image_size,
+                                  batch_size=config.batch_size, seed=config.seed,
+                                  repeat=config.steps_per_epoch is not None)
+        val_data = make_dataset(val_samples, training=False, image_size=config.image_size,
+                                batch_size=config.batch_size) if len(val_samples) else None
+        return train_data, val_data, config.steps_per_epoch
+    cache_dir = Path(config.cache_dir or out / "cache")
+    common = dict(backbone=vgg16_msroi_backbone(network), teacher=teacher.model if teacher else None,
+                  image_size=config.image_size, batch_size=config.batch_size, seed=config.seed,
+                  teacher_name=config.distill_from or "", progress=verbose > 0)
+    train_data = cached_dataset(read_cache(build_cache(
+        cache_dir / "train.h5", train_samples, training=True, views=config.cache_views, **common)),
+        training=True, batch_size=config.batch_size, seed=config.seed)
+    val_data = cached_dataset(read_cache(build_cache(
+        cache_dir / "val.h5", val_samples, training=False, **common)),
+        training=False, batch_size=config.batch_size) if len(val_samples) else None
+    return train_data, val_data, steps
+
+
+def _write_trained_preset(config: TrainConfig, out: Path, network, teacher, class_names,
+                          num_classes: int, history: dict, skipped: int, train_images: int) -> Path:
+    """The trained network as a preset in ``out/preset`` (the ImageNet backbone, when
+    training left it as shipped, pointed at rather than copied); returns its folder."""
+    from msroi import zoo
+    from msroi.nn.vgg16_msroi import BACKBONE_LAYERS, CUE_LAYERS
+    from msroi.nn.weights import model_weights
 
     classes = [c if isinstance(c, dict) else {"index": i, "name": c} for i, c in enumerate(class_names)]
     if teacher is not None and teacher.info.get("classes"):
@@ -259,18 +301,14 @@ def _train(config: TrainConfig, *, verbose: int, callbacks: list | None) -> Trai
     if pristine_backbone(weights):  # the ImageNet layers as shipped: point at their preset
         weights = {k: v for k, v in weights.items() if k not in BACKBONE_LAYERS}
         extra["backbone_preset"] = zoo.VGG16_BACKBONE
-    preset = zoo.write_preset(
+    return zoo.write_preset(
         out / "preset", name=config.name, kind="classifier", architecture="vgg16_msroi",
         config={"num_classes": num_classes, "dropout": config.dropout,
-                "backbone_dropout": backbone_dropout},
+                "backbone_dropout": _backbone_dropout(config)},
         weights=weights, stride=16, classes=classes, dtype="float16", extra=extra,
         metadata={"description": "VGG16-MSROI (Prakash et al., DCC 2017) trained by msroi train",
                   "training": asdict(config),
-                  "final_metrics": {k: float(v[-1]) for k, v in history.history.items()},
-                  "skipped_files": skipped, "train_images": len(train_samples),
+                  "final_metrics": {k: float(v[-1]) for k, v in history.items()},
+                  "skipped_files": skipped, "train_images": train_images,
                   "licence": "backbone: VGG16 ImageNet weights, CC BY 4.0; head: trained on "
                              f"{config.data} (see that data's terms)"})
-    return TrainResult(history=history.history, preset=str(preset), skipped_files=skipped,
-                       train_images=len(train_samples),
-                       optimizer_steps=int(optimizer.iterations.numpy()),
-                       replicas=strategy.num_replicas_in_sync)
