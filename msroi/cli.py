@@ -464,30 +464,13 @@ def cmd_train_readout(args) -> int:
 def cmd_clic(args) -> int:
     import dataclasses
 
-    from msroi import batch, clic, io
+    from msroi import clic
 
-    # a submission folder inside the input folder is never read as input (a rerun would
-    # pack the previous submission's JPEGs)
-    walk = io.walk_images(args.input, skip=[args.output])
-    for path, reason in walk.problems:
-        raise MsroiError(f"{path}: {reason}")
-    files = walk.files
-    if not files:
-        raise MsroiError(f"{args.input}: no image files found")
-    io.check_output_folder(args.output)
-    clic.check_submission(files, args.output, overwrite=args.overwrite)
-    images = [io.load_image(f, accept_damaged=args.accept_damaged) for f in files]
     decoder = args.decoder or {"lowrate": "postfilter", "transparent": "standard"}[args.track]
     settings = dataclasses.replace(_compress_settings(args), decoder=decoder, keep_metadata=False)
-
-    executor = batch.make_executor(min(args.jobs, len(images)), args.dask)
-    try:
-        submission = clic.pack(images, args.track, settings, executor=executor,
-                               progress=not args.quiet, bpp=args.bpp)
-    finally:
-        executor.close()
-    written = clic.write_submission(submission, files, args.output, decoder=decoder,
-                                    overwrite=args.overwrite)
+    submission, written = clic.pack_folder(
+        args.input, args.output, args.track, settings, bpp=args.bpp, overwrite=args.overwrite,
+        accept_damaged=args.accept_damaged, jobs=args.jobs, dask=args.dask, progress=not args.quiet)
     numbers = submission.summary
     print(f"{args.track}: {numbers['images']} images, {numbers['total_bytes']} bytes "
           f"(limit {numbers['limit_bytes']}), {numbers['bpp']:.4f} bpp, PSNR {numbers['psnr']:.2f} dB, "

@@ -171,6 +171,36 @@ def _smallest_transparent(options: list, originals: list, choose) -> tuple[int, 
     return high, chosen, decoded
 
 
+def pack_folder(input_folder: str | Path, output: str | Path, track: str, settings, *,
+                bpp: float = LOWRATE_BPP, overwrite: bool = False, accept_damaged: bool = False,
+                jobs: int = 1, dask: str | None = None, progress: bool = True
+                ) -> tuple[Submission, list[Path]]:
+    """Every photo of ``input_folder`` packed for ``track`` (:func:`pack`) and written as a
+    submission into ``output`` (:func:`write_submission`); every target is checked before
+    anything is computed, and a submission folder inside the input folder is never read as
+    input (a rerun would pack the previous submission's JPEGs). Returns the submission and
+    the paths written."""
+    from msroi import io
+    from msroi.batch.executor import make_executor
+
+    walk = io.walk_images(input_folder, skip=[output])
+    for path, reason in walk.problems:
+        raise MsroiError(f"{path}: {reason}")
+    if not walk.files:
+        raise MsroiError(f"{input_folder}: no image files found")
+    io.check_output_folder(output)
+    check_submission(walk.files, output, overwrite=overwrite)
+    images = [io.load_image(f, accept_damaged=accept_damaged) for f in walk.files]
+    executor = make_executor(min(jobs, len(images)), dask)
+    try:
+        submission = pack(images, track, settings, executor=executor, progress=progress, bpp=bpp)
+    finally:
+        executor.close()
+    written = write_submission(submission, walk.files, output, decoder=settings.decoder,
+                               overwrite=overwrite)
+    return submission, written
+
+
 def submission_targets(inputs: list[Path], out: str | Path) -> list[Path]:
     """The files a submission of ``inputs`` writes into ``out``: ``<input stem>.jpg`` each,
     ``decode.py``, ``report.csv``. :class:`MsroiError` naming both inputs where two would
