@@ -481,23 +481,14 @@ def cmd_clic(args) -> int:
 
 def _write_compare_page(files: list, out: str, args, *, overwrite: bool) -> int:
     """The compare page of ``files`` into ``out``; one line per photo that failed."""
-    from msroi import io
-    from msroi.compare import compare_photo, render_page
+    from msroi.compare import write_compare_page
     from msroi.rate import DEFAULT_BUDGET
 
-    comparisons, failed = [], 0
-    for path in files:
-        try:
-            image = io.read_image(path, accept_damaged=getattr(args, "accept_damaged", False))
-            comparisons.append(compare_photo(image, Path(path).name, model=args.model,
-                                             budget=getattr(args, "budget", None) or DEFAULT_BUDGET))
-        except MsroiError as exc:
-            failed += 1
-            print(f"msroi: error: {exc}", file=sys.stderr)
-    if not comparisons:
-        raise MsroiError("no photo could be compared")
-    io.write_bytes_atomic(out, render_page(comparisons).encode(), replace=overwrite)
-    print(f"wrote {out}: {len(comparisons)} photos, open it in a browser")
+    shown, failed = write_compare_page(
+        files, out, model=args.model, budget=getattr(args, "budget", None) or DEFAULT_BUDGET,
+        accept_damaged=getattr(args, "accept_damaged", False), overwrite=overwrite,
+        on_error=lambda exc: print(f"msroi: error: {exc}", file=sys.stderr))
+    print(f"wrote {out}: {shown} photos, open it in a browser")
     return 1 if failed else 0
 
 

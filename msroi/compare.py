@@ -15,6 +15,7 @@ import base64
 import html
 import io as _io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -257,3 +258,28 @@ def render_page(comparisons: list[PhotoComparison], *, title: str = "msroi compa
             "wipe between the two chosen versions; wheel or + - to zoom, drag or arrows to pan "
             f"(both sides together); m shows where the map looks.</p>{index}{sections}"
             f"<script>{_SCRIPT}</script></body></html>")
+
+
+def write_compare_page(files: list, out: str | Path, *, model=None, budget: str = DEFAULT_BUDGET,
+                       accept_damaged: bool = False, overwrite: bool = False,
+                       on_error=None) -> tuple[int, int]:
+    """The compare page of photo ``files`` written to ``out`` (atomically; an existing file
+    only with ``overwrite``). A photo that cannot be read or compared is skipped and passed
+    to ``on_error`` (an :class:`~msroi.errors.MsroiError`). Returns (photos shown, photos
+    failed); raises MsroiError when none could be compared."""
+    from msroi.errors import MsroiError
+    from msroi.io import read_image, write_bytes_atomic
+
+    comparisons, failed = [], 0
+    for path in files:
+        try:
+            image = read_image(path, accept_damaged=accept_damaged)
+            comparisons.append(compare_photo(image, Path(path).name, model=model, budget=budget))
+        except MsroiError as exc:
+            failed += 1
+            if on_error is not None:
+                on_error(exc)
+    if not comparisons:
+        raise MsroiError("no photo could be compared")
+    write_bytes_atomic(out, render_page(comparisons).encode(), replace=overwrite)
+    return len(comparisons), failed
