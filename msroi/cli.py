@@ -555,8 +555,7 @@ def _map_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _compress_arguments(p: argparse.ArgumentParser) -> None:
-    from msroi.jpeg.registry import CODECS
-    from msroi.jpeg.registry import DEFAULT_METHOD
+    from msroi.jpeg.registry import CODECS, DEFAULT_METHOD
     from msroi.rate import QualityTarget
 
     p.add_argument("input", help="image file or folder (searched recursively), or - for "
