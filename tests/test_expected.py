@@ -1,5 +1,5 @@
-"""Expected outputs pinned in tests/expected (CompressAI's practice): the encoder's bytes and
-quality on two bundled photos at fixed settings. Retuning a constant fails here until the
+"""Expected outputs pinned in tests/expected (CompressAI's practice): the encoders' bytes and
+quality on two bundled photos at fixed settings, and evaluate's table on one photo. Retuning a constant fails here until the
 numbers are regenerated on purpose (``pytest tests/test_expected.py --regenerate-expected``)
 and the change is committed with the reason."""
 
@@ -61,3 +61,29 @@ def test_encoders_give_their_pinned_bytes_and_quality(photo, request, regenerate
         assert measured["bytes"] == pytest.approx(expected["bytes"], rel=BYTES_TOLERANCE), name
         for key in ("psnr", "map_psnr"):
             assert measured[key] == pytest.approx(expected[key], abs=PSNR_TOLERANCE), (name, key)
+
+
+def test_evaluate_gives_its_pinned_table(cat, tmp_path, regenerate_expected):
+    from PIL import Image
+
+    from msroi import evaluate
+
+    photo = tmp_path / "cat.png"
+    Image.fromarray(cat).save(photo)
+    settings = evaluate.EvaluateSettings(methods=("rdq", "paper"), peers=("mozjpeg",), seeds=(),
+                                         curve_qualities=(), judge=False)
+    summary = evaluate.evaluate([photo], settings, progress=False).summary.set_index("method")
+    got = {method: {"bytes": int(row.bytes), "psnr": round(float(row.psnr), 4),
+                    "psnr_hvs_m": round(float(row.psnr_hvs_m), 4)}
+           for method, row in summary.iterrows()}
+    path = EXPECTED.parent / "evaluate.json"
+    if regenerate_expected:
+        path.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n")
+        pytest.skip("regenerated")
+    expected = json.loads(path.read_text())
+    assert set(got) == set(expected)
+    # at a budget the bytes sit within rate control's 1% under it; the quality is the pin
+    for method, values in expected.items():
+        assert got[method]["bytes"] == pytest.approx(values["bytes"], rel=0.01), method
+        for key in ("psnr", "psnr_hvs_m"):
+            assert got[method][key] == pytest.approx(values[key], abs=0.03), (method, key)
