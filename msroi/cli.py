@@ -667,7 +667,7 @@ def _decode_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _train_arguments(p: argparse.ArgumentParser) -> None:
-    from msroi.training.fit import RECIPES
+    from msroi.training.fit import OPTIMISERS
 
     p.add_argument("data", nargs="?", help="class-folder tree (ImageNet or Caltech-256 layout) or CSV manifest (path,label)")
     p.add_argument("--config", help="JSON file of options (see train/*.json); flags override it")
@@ -678,7 +678,8 @@ def _train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", dest="batch_size", type=int)
     p.add_argument("--steps-per-epoch", dest="steps_per_epoch", type=int)
     p.add_argument("--image-size", dest="image_size", type=int)
-    p.add_argument("--recipe", choices=sorted(RECIPES), help="paper: Adam lr 0.002 eps 0.1 wd 5e-4; modern: cosine, label smoothing")
+    p.add_argument("--optimiser", "--recipe", dest="optimiser", choices=sorted(OPTIMISERS),
+                   help="paper: Adam lr 0.002 eps 0.1 wd 5e-4; modern: cosine, label smoothing")
     p.add_argument("--lr", dest="learning_rate", type=float)
     p.add_argument("--fine-tune", dest="freeze_backbone", action="store_false", default=None,
                    help="train the VGG16 backbone too (at --backbone-lr-scale x the learning rate)")

@@ -31,7 +31,7 @@ def make_dataset(root: Path, per_class: int = 24, size: int = 48, bad: int = 0) 
 
 def tiny_config(data: Path, out: Path, **overrides) -> TrainConfig:
     values = dict(data=str(data), out=str(out), image_size=48, batch_size=8, epochs=3,
-                  holdout_per_class=6, recipe="modern")
+                  holdout_per_class=6, optimiser="modern")
     values.update(overrides)
     return TrainConfig(**values)
 
@@ -155,7 +155,7 @@ def make_photos(root: Path) -> Path:
 
 def distill_config(data: Path, out: Path, **overrides) -> TrainConfig:
     values = dict(data=str(data), out=str(out), distill_from="mobilenet_v2", image_size=64,
-                  batch_size=4, epochs=6, holdout_per_class=4, recipe="modern", learning_rate=1e-4,
+                  batch_size=4, epochs=6, holdout_per_class=4, optimiser="modern", learning_rate=1e-4,
                   map_weight=0.5, dropout=0.0)
     values.update(overrides)
     return TrainConfig(**values)
@@ -223,7 +223,7 @@ def test_distillation_on_cached_features_lowers_the_kl_and_reuses_the_cache(tmp_
         assert train_cache["teacher_logits"].shape == (24, 1000) and train_cache["teacher_map"].shape == (24, 2, 2)
     photos = np.stack([np.asarray(Image.open(p), np.float32) / 255 for p in sorted((data / "all").glob("*.png"))])
     assert kl_to_teacher(zoo.load_model(result.preset), photos) < kl_to_teacher(untrained_student(), photos)
-    # the same recipe reuses the cache; another one (3 views) rebuilds it
+    # the same cache key reuses the cache; another one (3 views) rebuilds it
     built = (cache / "train.h5").stat().st_mtime_ns
     train(distill_config(data, tmp_path / "again", cache_views=2, cache_dir=str(cache), epochs=1), verbose=0)
     assert (cache / "train.h5").stat().st_mtime_ns == built
@@ -249,7 +249,7 @@ def test_train_cli_with_config_file(tmp_path, capsys):
     data = make_dataset(tmp_path / "data", per_class=10, size=32)
     config = tmp_path / "run.json"
     config.write_text(json.dumps({"data": str(data), "out": str(tmp_path / "run"), "image_size": 32,
-                                  "batch_size": 8, "epochs": 3, "recipe": "paper",
+                                  "batch_size": 8, "epochs": 3, "recipe": "paper",  # the optimiser's old key
                                   "holdout_per_class": 2}))
     np.random.seed(123)
     expected = np.random.get_state()[1].copy()
@@ -257,7 +257,7 @@ def test_train_cli_with_config_file(tmp_path, capsys):
                      "-q"]) == 0
     assert "preset written to" in capsys.readouterr().out
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert saved["recipe"] == "modern" and saved["epochs"] == 1  # flags override the file
+    assert saved["optimiser"] == "modern" and saved["epochs"] == 1  # flags override the file
     assert saved["image_size"] == 32  # and the file gives the rest
     # training seeded the generators for itself and gave the caller's state back
     np.testing.assert_array_equal(np.random.get_state()[1], expected)

@@ -35,7 +35,7 @@ def weights_fingerprint(model) -> str:
     return digest.hexdigest()
 
 
-def _recipe(samples: Samples, **settings) -> str:
+def _cache_key(samples: Samples, **settings) -> str:
     """A fingerprint of everything the cache's contents depend on."""
     digest = hashlib.sha256()
     for path, label in zip(samples.paths, samples.labels):
@@ -50,7 +50,8 @@ def build_cache(path: str | os.PathLike, samples: Samples, *, backbone, teacher=
     """Runs ``backbone`` (a Keras model, RGB [0, 1] -> features) and ``teacher`` (or None)
     over ``views`` passes of the :func:`make_dataset` pipeline (augmented when
     ``training``; seeds ``seed``, ``seed + 1``, ...) and stores the results at ``path``.
-    Returns ``path``; an existing cache with the same recipe is kept as it is."""
+    Returns ``path``; an existing cache with the same key (what its contents depend on) is kept as it is; one
+    written before the key was named so is rebuilt once."""
     import h5py
     import tensorflow as tf
     from tqdm import tqdm
@@ -58,12 +59,12 @@ def build_cache(path: str | os.PathLike, samples: Samples, *, backbone, teacher=
     from msroi.training.trainer import teacher_targets
 
     path = Path(path)
-    recipe = _recipe(samples, training=training, views=views if training else 1,
+    key = _cache_key(samples, training=training, views=views if training else 1,
                      image_size=image_size, seed=seed, top_k=top_k,
                      backbone=weights_fingerprint(backbone), teacher=teacher_name)
     if path.is_file():
         with h5py.File(path, "r") as existing:
-            if existing.attrs.get("recipe") == recipe:
+            if existing.attrs.get("key") == key:
                 return path
     path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -79,7 +80,7 @@ def build_cache(path: str | os.PathLike, samples: Samples, *, backbone, teacher=
     temporary = path.with_name(path.name + ".partial")
     with h5py.File(temporary, "w") as cache, tqdm(total=steps, unit="batch", disable=not progress,
                                                    desc=f"caching {path.stem} features") as bar:
-        cache.attrs["recipe"] = recipe
+        cache.attrs["key"] = key
         for view in range(passes):
             data = make_dataset(samples, training=training, image_size=image_size,
                                 batch_size=batch_size, seed=seed + view, drop_remainder=False)

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from msroi.errors import MsroiError
 
-#: Optimiser recipes. "paper": Prakash et al.'s train.py/params.py (Adam, lr 0.002,
+#: Optimisers by name. "paper": Prakash et al.'s train.py/params.py (Adam, lr 0.002,
 #: epsilon 0.1, weight decay 5e-4). "modern": AdamW-style decoupled decay, cosine decay,
-#: label smoothing.
-RECIPES = {
+#: label smoothing. (Called "recipe" before: a word the map recipes use; a config file's
+#: "recipe" key is still read as "optimiser".)
+OPTIMISERS = {
     "paper": {"learning_rate": 0.002, "epsilon": 0.1, "weight_decay": 5e-4, "cosine": False,
               "label_smoothing": 0.0},
     "modern": {"learning_rate": 1e-3, "epsilon": 1e-7, "weight_decay": 1e-4, "cosine": True,
@@ -32,7 +33,7 @@ class TrainConfig:
     batch_size: int = 32
     epochs: int = 10
     steps_per_epoch: int | None = None
-    recipe: str = "paper"
+    optimiser: str = "paper"
     learning_rate: float | None = None
     freeze_backbone: bool = True
     backbone_lr_scale: float = 0.1
@@ -64,6 +65,8 @@ def config_from_json(cls, path: str | os.PathLike, overrides: dict):
         values = json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:
         raise MsroiError(f"{path}: unreadable config ({exc})") from None
+    if "recipe" in values and cls is TrainConfig:  # the optimiser's old name
+        values["optimiser"] = values.pop("recipe")
     values.update({k: v for k, v in overrides.items() if v is not None})
     unknown = set(values) - {f.name for f in fields(cls)}
     if unknown:
@@ -151,11 +154,11 @@ def _train(config: TrainConfig, *, verbose: int, callbacks: list | None) -> Trai
     from msroi import zoo
     from msroi.io import claim_run_folder
 
-    if config.recipe not in RECIPES:
-        raise MsroiError(f"unknown recipe '{config.recipe}' (choose from {', '.join(RECIPES)})")
-    recipe = dict(RECIPES[config.recipe])
+    if config.optimiser not in OPTIMISERS:
+        raise MsroiError(f"unknown optimiser '{config.optimiser}' (choose from {', '.join(OPTIMISERS)})")
+    optimiser = dict(OPTIMISERS[config.optimiser])
     if config.learning_rate is not None:
-        recipe["learning_rate"] = config.learning_rate
+        optimiser["learning_rate"] = config.learning_rate
     if config.cache_views and not config.freeze_backbone:
         raise MsroiError("cache_views needs a frozen backbone: a trained one changes its features")
     out = claim_run_folder(config.out)
@@ -169,7 +172,7 @@ def _train(config: TrainConfig, *, verbose: int, callbacks: list | None) -> Trai
     steps = config.steps_per_epoch or max(1, len(train_samples) // config.batch_size)
     strategy = make_strategy(config.strategy)
     with strategy.scope():
-        network, model, optimizer = _build(config, recipe, teacher, num_classes, steps)
+        network, model, optimizer = _build(config, optimiser, teacher, num_classes, steps)
     train_data, val_data, fit_steps = _datasets(config, out, network, teacher, train_samples,
                                                 val_samples, steps, verbose)
     callbacks = list(callbacks or []) + [
@@ -214,7 +217,7 @@ def _samples(config: TrainConfig, out: Path, verbose: int):
     return samples, train_samples, val_samples, len(bad)
 
 
-def _build(config: TrainConfig, recipe: dict, teacher, num_classes: int, steps: int):
+def _build(config: TrainConfig, optimiser: dict, teacher, num_classes: int, steps: int):
     """(the network, the trainer model compiled and built, its optimizer), inside the
     caller's distribution strategy."""
     import keras
@@ -234,18 +237,18 @@ def _build(config: TrainConfig, recipe: dict, teacher, num_classes: int, steps: 
             network.get_layer(layer_name).trainable = False
     # With a feature cache the trained model is the head; its layers are the network's.
     trained = vgg16_msroi_head(network) if config.cache_views else network
-    schedule = recipe["learning_rate"]
-    if recipe["cosine"]:
+    schedule = optimiser["learning_rate"]
+    if optimiser["cosine"]:
         schedule = keras.optimizers.schedules.CosineDecay(
-            recipe["learning_rate"], decay_steps=steps * config.epochs)
-    optimizer = keras.optimizers.Adam(learning_rate=schedule, epsilon=recipe["epsilon"],
-                                      weight_decay=recipe["weight_decay"])
+            optimiser["learning_rate"], decay_steps=steps * config.epochs)
+    optimizer = keras.optimizers.Adam(learning_rate=schedule, epsilon=optimiser["epsilon"],
+                                      weight_decay=optimiser["weight_decay"])
     label_weight = config.label_weight if config.label_weight is not None else (
         0.0 if teacher is not None else 1.0)
     model = Trainer(trained, teacher=teacher.model if teacher and not config.cache_views else None,
                     temperature=config.temperature, label_weight=label_weight,
                     map_weight=config.map_weight if teacher else 0.0,
-                    label_smoothing=recipe["label_smoothing"],
+                    label_smoothing=optimiser["label_smoothing"],
                     backbone=BACKBONE_LAYERS, backbone_lr_scale=config.backbone_lr_scale)
     model.compile(optimizer=optimizer)
     # BackupAndRestore needs built weights and optimizer variables before fit().

@@ -218,7 +218,7 @@ def write_postfilter_preset(directory: Path, network, config: PostFilterConfig,
                  weights=model_weights(network), stride=2,
                  extra={"litert": {"model": "postfilter.tflite"}, "training": asdict(config)},
                  metadata={"description": "msroi's learned JPEG post-filter (msroi.nn.postfilter)",
-                           "data": config.data, "recipe": asdict(config), "metrics": metrics,
+                           "data": config.data, "settings": asdict(config), "metrics": metrics,
                            "licence": "MIT (trained here on the shared training photos: "
                                       "ImageNet samples and BSDS500, non-commercial research "
                                       "terms of that data)"})

@@ -297,7 +297,7 @@ def _write_preset(out: Path, config: ReadoutConfig, readout: FixationReadout,
         "split": "by photo, seed 0, 20% validation (msroi.fixations.FixationSet.split)",
         "training_photos": len(train), "validation_photos": len(validation),
         "validation_nll_nats_vs_uniform": mean_nll(readout, validation),
-        "recipe": {k: v for k, v in asdict(config).items() if k not in ("data", "out")},
+        "settings": {k: v for k, v in asdict(config).items() if k not in ("data", "out")},
         "licence": "trained here on MIT-licensed fixation data (EyeCrowd, Scene)",
     }}
     return derive_preset(config.model, out / "preset", name=config.name,
