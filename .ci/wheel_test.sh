@@ -30,6 +30,8 @@ for i in range(2):
     Image.fromarray(np.clip(image, 0, 255).astype(np.uint8)).save(f"photos/p{i}.png")
 PY
 "$work/venv/bin/msroi" models >/dev/null
+# the wheel carries the compiled trellis kernels (msroi.jpeg._kernels): no numba at start-up
+"$work/venv/bin/python" -c "from msroi.jpeg import trellis; assert trellis.native_kernels() is not None, 'no C kernels in the wheel'"
 "$work/venv/bin/msroi" compress photos/p0.png -o p0.jpg -q
 test -s p0.jpg
 "$work/venv/bin/msroi" decode p0.jpg -o p0.png -q
