@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import run_folder  # benchmarks/run_folder.py (the scripts run from this folder)
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = {"-j 1": ["-j", "1"], "-j 2": ["-j", "2"], "dask 2 local": ["-j", "2", "--dask", "local"]}
 
@@ -49,6 +51,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="runs per setting (median)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "batch")
     args = parser.parse_args(argv)
+    run_folder.claim(parser, args.out)  # a user's folder is refused before any work
 
     files = sorted(Path(args.data).glob("*.png"))
     with tempfile.TemporaryDirectory(prefix="msroi-bench-src-") as tmp:
@@ -79,7 +82,6 @@ def main(argv=None) -> int:
     for row in table:
         row["speedup"] = round(row["files_per_s"] / base, 2)
 
-    args.out.mkdir(parents=True, exist_ok=True)
     with open(args.out / "batch.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(table[0]))
         writer.writeheader()

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+import run_folder  # benchmarks/run_folder.py (the scripts run from this folder)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -47,10 +49,10 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "decoding")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     args = parser.parse_args(argv)
+    run_folder.claim(parser, args.out)  # a user's folder is refused before any work
 
     from msroi.decode import get_decoder
 
-    args.out.mkdir(parents=True, exist_ok=True)
     decoders = {name: get_decoder(name) for name in args.decoders}
 
     if "live1" in args.parts:

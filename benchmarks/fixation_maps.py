@@ -24,6 +24,8 @@ from msroi.fixations import FixationSet
 from msroi.metrics.fixations import fixation_scores, human_ceiling
 from msroi.readout import readout_of
 
+import run_folder  # benchmarks/run_folder.py (the scripts run from this folder)
+
 SCORES = ("nss", "auc_judd", "shuffled_auc", "cc", "sim", "kl")
 CEILING = "human ceiling (half the viewers)"
 
@@ -87,6 +89,7 @@ def main(argv=None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="only the first N photos per set")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/fixations"))
     args = parser.parse_args(argv)
+    run_folder.claim(parser, args.out)  # a user's folder is refused before any work
 
     makers = map_makers(args.model, args.recipes)
     rows = []
@@ -101,7 +104,6 @@ def main(argv=None) -> int:
     frame = pd.DataFrame(rows)
     table = summarise(frame)
     print(table.to_string(float_format=lambda v: f"{v:.3f}"))
-    args.out.mkdir(parents=True, exist_ok=True)
     frame.to_csv(args.out / "fixation_scores.csv", index=False)
     table.to_csv(args.out / "fixation_summary.csv")
 

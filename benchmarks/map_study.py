@@ -23,6 +23,8 @@ from msroi.baselines import MAP_BASELINES
 from msroi.judge import Judge
 from msroi.metrics import map_auc, mass_inside, recall_at_area
 
+import run_folder  # benchmarks/run_folder.py (the scripts run from this folder)
+
 
 def _fused_from(classifier, cues: tuple[str, ...], *, exponent: float = maps.FUSED_EXPONENT,
                 border: bool = True):
@@ -82,6 +84,7 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default=None)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/maps"))
     args = parser.parse_args(argv)
+    run_folder.claim(parser, args.out)  # a user's folder is refused before any work
 
     judge = Judge()
     classifier = maps.resolve_model(args.model)
@@ -112,7 +115,6 @@ def main(argv=None) -> int:
         table[f"recall_{name}"] = group.groupby("map", sort=False).recall_at_area.mean()
     table["median_seconds"] = frame.groupby("map", sort=False).seconds.median()
     print(table.to_string(float_format=lambda v: f"{v:.3f}"))
-    args.out.mkdir(parents=True, exist_ok=True)
     frame.to_csv(args.out / "map_scores.csv", index=False)
     table.to_csv(args.out / "map_summary.csv")
 

@@ -20,6 +20,8 @@ from tqdm import tqdm
 from msroi import io, maps, pipeline
 from msroi.fixations import FixationSet
 
+import run_folder  # benchmarks/run_folder.py (the scripts run from this folder)
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -29,6 +31,7 @@ def main(argv=None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="at most N photos per folder")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/match"))
     args = parser.parse_args(argv)
+    run_folder.claim(parser, args.out)  # a user's folder is refused before any work
 
     network = maps.resolve_model(None)
     rows = []
@@ -57,7 +60,6 @@ def main(argv=None) -> int:
                              "mozjpeg_psnr_hvs_m_same_bytes": report["mozjpeg_psnr_hvs_m_same_bytes"],
                              "seconds": time.perf_counter() - start})
     frame = pd.DataFrame(rows)
-    args.out.mkdir(parents=True, exist_ok=True)
     frame.to_csv(args.out / "per_photo.csv", index=False)
     table = frame.groupby(["set", "match"]).agg(
         photos=("photo", "count"), saved_vs_standard=("saved_vs_standard", "mean"),

@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import run_folder  # benchmarks/run_folder.py (the scripts run from this folder)
+
 ROOT = Path(__file__).resolve().parent.parent
 RDQ_STRENGTHS = (0.0, 0.25, 0.5, 0.75, 1.0, 2.0, 3.0, 4.0)
 
@@ -52,6 +54,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "semantic")
     parser.add_argument("--limit", type=int, default=0, help="at most N photos with objects")
     args = parser.parse_args(argv)
+    run_folder.claim(parser, args.out)  # a user's folder is refused before any work
 
     from tqdm import tqdm
 
@@ -86,7 +89,6 @@ def main(argv=None) -> int:
         if args.limit and used >= args.limit:
             break
     table = pd.DataFrame(rows)
-    args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "per_photo.csv", index=False)
 
     measures = ("region", "background", "psnr", "psnr_hvs_m")

@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import run_folder  # benchmarks/run_folder.py (the scripts run from this folder)
+
 ROOT = Path(__file__).resolve().parent.parent
 LADDER = (10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 95, 98)
 PEERS = ("mozjpeg", "jpegli")
@@ -162,6 +164,7 @@ def main(argv=None) -> int:
     parser.add_argument("--butteraugli", action="store_true", help="also Butteraugli (butteraugli_main)")
     parser.add_argument("--jobs", type=int, default=1, help="photos measured in parallel")
     args = parser.parse_args(argv)
+    run_folder.claim(parser, args.out)  # a user's folder is refused before any work
 
     from tqdm import tqdm
 
@@ -180,7 +183,6 @@ def main(argv=None) -> int:
     else:
         results = [one_photo(t) for t in tqdm(tasks, unit="img")]
     table = pd.DataFrame([row for rows in results for row in rows])
-    args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "per_photo.csv", index=False)
     summary = summarise(table)
     summary.to_csv(args.out / "summary.csv", index=False)

@@ -21,6 +21,8 @@ from msroi.baselines import spectral_residual
 from msroi.judge import Judge
 from msroi.metrics import map_auc, mass_inside
 
+import run_folder  # benchmarks/run_folder.py (the scripts run from this folder)
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -29,6 +31,7 @@ def main(argv=None) -> int:
     parser.add_argument("--data", nargs="+", required=True)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/student"))
     args = parser.parse_args(argv)
+    run_folder.claim(parser, args.out)  # a user's folder is refused before any work
 
     student, teacher = zoo.load_model(args.student), zoo.load_model(args.teacher)
     judge = Judge()
@@ -61,7 +64,6 @@ def main(argv=None) -> int:
             row["auc_spectral_residual"], row["mass_spectral_residual"] = map_auc(sr, mask), mass_inside(sr, mask)
         rows.append(row)
     frame = pd.DataFrame(rows)
-    args.out.mkdir(parents=True, exist_ok=True)
     frame.to_csv(args.out / "student_vs_teacher.csv", index=False)
     summary = frame.drop(columns="image").mean(numeric_only=True)
     summary["median_seconds_student_map"] = float(np.median(seconds["student"]))

@@ -573,3 +573,20 @@ def test_help_lists_the_exit_statuses():
     text = cli.build_parser("").format_help()
     for code in cli.EXIT_CODES:
         assert f"  {code}  " in text or f" {code}  " in text
+
+
+@pytest.mark.parametrize("benchmark, argv", [
+    ("batch", ["--data", "."]), ("decoding", ["--kodak", ".", "--live1", "."]),
+    ("fixation_maps", ["--data", "."]), ("map_study", ["--data", "."]), ("match", ["--data", "."]),
+    ("object_frontier", ["--data", "."]), ("semantic_frontier", ["--data", "."]),
+    ("student_vs_teacher", ["--data", ".", "--student", "x"])])
+def test_case22_a_benchmark_never_writes_into_a_users_folder(tmp_path, benchmark, argv):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / f"{benchmark}.py"
+    done = subprocess.run([sys.executable, str(script), *argv, "--out", str(folder)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 2
+    assert "holds files msroi did not write" in done.stderr and "Traceback" not in done.stderr
+    assert sorted(os.listdir(folder)) == ["notes.txt"] and (folder / "notes.txt").read_text() == "mine"
