@@ -62,6 +62,7 @@ def one_photo(task: tuple) -> list[dict]:
     """Every row of one photo: the peers at the budget, then msroi per map and strength."""
     folder, name, strengths, butteraugli = task
     from msroi import maps
+    from msroi.evaluate import people_as_map
     from msroi.fixations import FixationSet
     from msroi.io import read_image
     from msroi.jpeg.rdq import RDQuantiserCodec
@@ -69,11 +70,8 @@ def one_photo(task: tuple) -> list[dict]:
     from msroi.jpeg.standard import encode_pillow
     from msroi.metrics import bytes_at_quality
     from msroi.rate import Budget, compress_to_budget
-    from msroi.readout import readout_of
 
     network = maps.resolve_model(None)
-    readout = readout_of(network)
-    gamma = readout.gamma if readout is not None else 1.0
     photo = FixationSet(folder).photo(name)
     image = read_image(photo.path)
     density = photo.density()
@@ -93,7 +91,7 @@ def one_photo(task: tuple) -> list[dict]:
                      **measure(image, density, at_budget.data, perceptual=True,
                                butteraugli=butteraugli)})
     importance = {"own": maps.generate_map(image, network),
-                  "oracle": (density / density.max()).astype(np.float32) ** np.float32(gamma)}
+                  "oracle": people_as_map(density)}
     for strength in strengths:
         for map_name in (MAPS if strength else MAPS[:1]):  # strength 0 ignores the map
             result = compress_to_budget(RDQuantiserCodec(strength=strength), image,

@@ -135,7 +135,7 @@ def _guarded_candidates(codec: Codec) -> list[Codec]:
 def compress_to_quality(codec: Codec, image: np.ndarray, importance: np.ndarray,
                         target: QualityTarget, *, exif: bytes | None = None,
                         icc_profile: bytes | None = None, label: str = "image") -> CompressResult:
-    """The smallest file of ``codec`` whose map-weighted PSNR (:func:`map_weighted_psnr`,
+    """The smallest file of ``codec`` whose map-weighted PSNR (:func:`msroi.metrics.weighted_psnr`,
     weighted as the codec weighs errors: :meth:`Codec.distortion_weights`) reaches the
     standard JPEG's at ``target.jpeg_quality`` (the quality knob bisected, in memory), with
     its whole-image PSNR-HVS-M (:func:`msroi.metrics.psnr_hvs_m_rgb`) at most ``target.floor_db`` below mozjpeg's at the same
