@@ -506,7 +506,6 @@ def cmd_compare(args) -> int:
         files = [source]
     if not files:
         raise MsroiError(f"{args.input}: no image files found")
-    io.check_output(args.output, inputs=files, replace=args.overwrite)
     return _write_compare_page(files, args.output, args, overwrite=args.overwrite)
 
 

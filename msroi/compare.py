@@ -263,13 +263,15 @@ def render_page(comparisons: list[PhotoComparison], *, title: str = "msroi compa
 def write_compare_page(files: list, out: str | Path, *, model=None, budget: str = DEFAULT_BUDGET,
                        accept_damaged: bool = False, overwrite: bool = False,
                        on_error=None) -> tuple[int, int]:
-    """The compare page of photo ``files`` written to ``out`` (atomically; an existing file
-    only with ``overwrite``). A photo that cannot be read or compared is skipped and passed
-    to ``on_error`` (an :class:`~msroi.errors.MsroiError`). Returns (photos shown, photos
-    failed); raises MsroiError when none could be compared."""
+    """The compare page of photo ``files`` written to ``out`` (atomically; never over one of
+    the photos; an existing file only with ``overwrite``: checked before any work by
+    :func:`msroi.io.check_output`). A photo that cannot be read or compared is skipped and
+    passed to ``on_error`` (an :class:`~msroi.errors.MsroiError`). Returns (photos shown,
+    photos failed); raises MsroiError when none could be compared."""
     from msroi.errors import MsroiError
-    from msroi.io import read_image, write_bytes_atomic
+    from msroi.io import check_output, read_image, write_bytes_atomic
 
+    check_output(out, inputs=files, replace=overwrite)
     comparisons, failed = [], 0
     for path in files:
         try:
