@@ -142,34 +142,6 @@ def _codec_options(args) -> dict:
     return given
 
 
-def _read_source(path: str, *, what: str = "file") -> tuple[str, bytes]:
-    """(name for messages, bytes) of an input file, or of standard input for ``-``."""
-    from msroi import io
-
-    if path == io.STREAM:
-        return "<stdin>", io.read_stream(sys.stdin.buffer)
-    return path, io.read_input(path, what=what)
-
-
-def _check_target(path: str, *, inputs: list[str], overwrite: bool) -> None:
-    """Before any work: the output may be written (``-``: standard output, not a terminal)."""
-    from msroi import io
-
-    if path == io.STREAM:
-        io.check_stdout()
-    else:
-        io.check_output(path, inputs=[i for i in inputs if i and i != io.STREAM], replace=overwrite)
-
-
-def _write_target(path: str, data: bytes, *, overwrite: bool) -> None:
-    from msroi import io
-
-    if path == io.STREAM:
-        io.write_stdout(data)
-    else:
-        io.write_bytes_atomic(path, data, replace=overwrite)
-
-
 def _check_model(args) -> None:
     """An unknown model, or one that makes no maps, is a usage error, before any work."""
     if args.model:
@@ -185,15 +157,15 @@ def cmd_map(args) -> int:
     if len({os.path.abspath(o) for o in outputs}) < len(outputs):
         raise MsroiError(f"{args.output}: the map and the overlay need different files")
     for output in outputs:
-        _check_target(output, inputs=[args.image], overwrite=args.overwrite)
+        io.check_target(output, inputs=[args.image], overwrite=args.overwrite)
     _check_model(args)
     from msroi import maps
     from msroi.importance import map_to_uint8
 
-    name, data = _read_source(args.image)
+    name, data = io.read_source(args.image)
     image = io.load_image(name, data=data, accept_damaged=args.accept_damaged).pixels
     made = maps.semantic_map(image, args.model, **_map_options(args))
-    _write_target(args.output, io.encode_png(map_to_uint8(made.map)), overwrite=args.overwrite)
+    io.write_target(args.output, io.encode_png(map_to_uint8(made.map)), overwrite=args.overwrite)
     if args.overlay:
         points = None
         if args.fixations:
@@ -201,7 +173,7 @@ def cmd_map(args) -> int:
 
             points = FixationSet(args.fixations, images=Path(args.image).parent).photo(
                 Path(args.image).name).fixations
-        _write_target(args.overlay, io.encode_png(maps.overlay(image, made.map, fixations=points)),
+        io.write_target(args.overlay, io.encode_png(maps.overlay(image, made.map, fixations=points)),
                       overwrite=args.overwrite)
     if not args.quiet:
         to = sys.stderr if io.STREAM in outputs else sys.stdout  # stdout carries the image
@@ -235,16 +207,16 @@ def _compress_settings(args):
 def _compress_stream(args) -> int:
     """``msroi compress`` with ``-`` as input (standard input, any format Pillow reads)
     or output (the JPEG to standard output; every message to standard error)."""
-    from msroi import batch
+    from msroi import batch, io
 
     if args.total_budget:
         raise MsroiError("--total-budget needs a folder, not a pipe")
-    _check_target(args.output, inputs=[args.input, args.map], overwrite=args.overwrite)
-    name, data = _read_source(args.input)
+    io.check_target(args.output, inputs=[args.input, args.map], overwrite=args.overwrite)
+    name, data = io.read_source(args.input)
     result = batch.compress_file(_compress_settings(args), name, data)
     if result.error:
         raise MsroiError(result.error)
-    _write_target(args.output, result.data, overwrite=args.overwrite)
+    io.write_target(args.output, result.data, overwrite=args.overwrite)
     if not args.quiet:
         print(_compressed_line({**result.row, "output": args.output}), file=sys.stderr)
     return 0
@@ -383,10 +355,10 @@ def cmd_decode(args) -> int:
     if io.STREAM in (args.input, args.output):
         from msroi.decode import get_decoder
 
-        _check_target(args.output, inputs=[args.input], overwrite=args.overwrite)
-        name, data = _read_source(args.input)
+        io.check_target(args.output, inputs=[args.input], overwrite=args.overwrite)
+        name, data = io.read_source(args.input)
         png = decode_one(data, name, get_decoder(args.decoder), accept_damaged=args.accept_damaged)
-        _write_target(args.output, png, overwrite=args.overwrite)
+        io.write_target(args.output, png, overwrite=args.overwrite)
         return 0
 
     plan = batch.plan_outputs(args.input, args.output, suffix=".png")

@@ -482,6 +482,31 @@ def write_stdout(data: bytes, stream=None) -> None:
     stream.buffer.flush()
 
 
+def read_source(path: str, *, what: str = "file") -> tuple[str, bytes]:
+    """(name for messages, bytes) of an input file (:func:`read_input`), or of standard
+    input for :data:`STREAM`."""
+    if path == STREAM:
+        return "<stdin>", read_stream(sys.stdin.buffer)
+    return path, read_input(path, what=what)
+
+
+def check_target(path: str, *, inputs: list[str], overwrite: bool) -> None:
+    """Before any work: whether ``path`` may be written (:func:`check_output` against the
+    ``inputs``; :data:`STREAM`: standard output, never a terminal)."""
+    if path == STREAM:
+        check_stdout()
+    else:
+        check_output(path, inputs=[i for i in inputs if i and i != STREAM], replace=overwrite)
+
+
+def write_target(path: str, data: bytes, *, overwrite: bool) -> None:
+    """``data`` to a file (atomically, :func:`write_bytes_atomic`) or to standard output."""
+    if path == STREAM:
+        write_stdout(data)
+    else:
+        write_bytes_atomic(path, data, replace=overwrite)
+
+
 def encode_png(pixels: np.ndarray) -> bytes:
     """PNG bytes of a uint8 (H, W) grey or (H, W, 3) RGB array."""
     buffer = io.BytesIO()
