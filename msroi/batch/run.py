@@ -203,14 +203,15 @@ def _record(row: dict[str, Any], src: Path, dst: Path, identity, result, exc, ou
         row.update(status="failed", error=result.error)
     else:
         row.update(result.row, status="done")
-        if _write_output(outputs, dst, result.data, identity, digest, row) and result.warning and on_warning:
+        if write_output(outputs, dst, result.data, identity, digest, row) and result.warning and on_warning:
             on_warning(result.warning)
 
 
-def _write_output(outputs: "OutputFolder", dst: Path, data: bytes, identity, digest: str,
+def write_output(outputs: "OutputFolder", dst: Path, data: bytes, identity, digest: str,
                   row: dict[str, Any]) -> bool:
-    """Writes one output under the folder's rules; a failure marks ``row`` failed (one
-    line) and returns False."""
+    """Writes one output under the folder's rules (per-file and set-budget runs alike); a
+    failure (a file appeared there, a refusal, the system's error) marks ``row`` failed in
+    one line and returns False."""
     try:
         started = time.perf_counter()
         outputs.write(dst, data, identity=identity, settings=digest, row=row)

@@ -99,7 +99,7 @@ def compress_files_to_total(plan, settings: CompressSettings, total_budget: str,
 
     from msroi.batch.executor import make_executor
     from msroi.batch.manifest import FolderLock, InputIdentity
-    from msroi.batch.run import BatchReport, OutputFolder, preflight, write_report
+    from msroi.batch.run import BatchReport, OutputFolder, preflight, write_output, write_report
 
     preflight(plan, overwrite)
     report = BatchReport()
@@ -130,10 +130,7 @@ def compress_files_to_total(plan, settings: CompressSettings, total_budget: str,
                            method=settings.method)
                 if outputs.replaces(dst):
                     row["replaced"] = str(dst)
-                try:
-                    outputs.write(dst, result.data, identity=identity, settings="total-budget", row=row)
-                except OSError as exc:
-                    row.update(status="failed", error=f"{dst}: cannot write ({exc.strerror or exc})")
+                write_output(outputs, dst, result.data, identity, "total-budget", row)
             used = sum(r.num_bytes for r in results)
             pixels = sum(one.pixels.shape[0] * one.pixels.shape[1] for one in loaded)
             report.total = (f"total {used} bytes of {total} allowed ({8 * used / pixels:.4f} bpp "
