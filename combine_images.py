@@ -26,7 +26,7 @@ FIXED_QUALITIES = (100, 85, 65, 45)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from msroi.cli import OneLineParser, int_in_range
+    from msroi.cli.options import OneLineParser, int_in_range
 
     p = OneLineParser(prog="combine_images.py",
                       description="Mix JPEG qualities by an MSROI map (paper's program).")
@@ -49,8 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
 def make_quality_compression(image_path: str, map_path: str, args) -> bool:
     """Writes the standard and the mixed JPEG of one image; False if the budget was missed."""
     from msroi import io
-    from msroi.importance import map_from_uint8, map_to_uint8
-    from msroi.jpeg.paper import find_best_quality, mix_image
+    from msroi.arrays import map_from_uint8, map_to_uint8
+    from msroi.codecs.paper import find_best_quality, mix_image
     from msroi.jpeg.standard import encode_pillow
 
     pixels = io.read_image(image_path)

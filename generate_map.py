@@ -21,7 +21,7 @@ from msroi.maps import MAP_RECIPES
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from msroi.cli import OneLineParser, int_in_range
+    from msroi.cli.options import OneLineParser, int_in_range
 
     parser = OneLineParser(prog="generate_map.py",
                            description="Write the MSROI map of an image (paper's program).")
@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from msroi import io, maps
-    from msroi.importance import map_to_uint8
+    from msroi.arrays import map_to_uint8
 
     try:
         image = io.read_image(args.image)

@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     run_folder.claim(parser, args.out)  # a user's folder is refused before any work
 
-    from msroi.decode import get_decoder
+    from msroi.decoders.base import get_decoder
 
     decoders = {name: get_decoder(name) for name in args.decoders}
 
@@ -100,7 +100,9 @@ def live1_table(args, decoders) -> None:
 def kodak_tracks(args, decoders) -> None:
     import pandas as pd
 
-    from msroi import batch, clic, io
+    from msroi import batch, io
+
+    from msroi.evaluation import clic
     from msroi.batch import CompressSettings
 
     files = io.find_images(args.kodak)

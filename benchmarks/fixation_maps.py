@@ -19,10 +19,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from msroi import io, maps
-from msroi.baselines import MAP_BASELINES
+from msroi.maps.baselines import MAP_BASELINES
 from msroi.fixations import FixationSet
 from msroi.metrics.fixations import fixation_scores, human_ceiling
-from msroi.readout import readout_of
+from msroi.maps.readout import readout_of
 
 import run_folder  # benchmarks/run_folder.py (the scripts run from this folder)
 

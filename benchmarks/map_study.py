@@ -19,8 +19,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from msroi import io, maps
-from msroi.baselines import MAP_BASELINES
-from msroi.judge import Judge
+from msroi.maps.baselines import MAP_BASELINES
+from msroi.evaluation.judge import Judge
 from msroi.metrics import map_auc, mass_inside, recall_at_area
 
 import run_folder  # benchmarks/run_folder.py (the scripts run from this folder)
@@ -31,7 +31,7 @@ def _fused_from(classifier, cues: tuple[str, ...], *, exponent: float = maps.FUS
     """The fused recipe restricted to some of its cues, with another calibration exponent
     or without the border contrast: for ablations."""
     def make(image):
-        network_input = maps._network_input(image, maps.DEFAULT_WORKING_SIZE, classifier.stride)
+        network_input = maps.resize_for_network(image, maps.DEFAULT_WORKING_SIZE, classifier.stride)
         made = classifier.cues(network_input, top_k=maps.DEFAULT_TOP_K)
         return maps.fuse_cues(made, image, names=cues, exponent=exponent, border=border)
     return make
@@ -39,7 +39,7 @@ def _fused_from(classifier, cues: tuple[str, ...], *, exponent: float = maps.FUS
 
 def _border_alone(classifier):
     def make(image):
-        network_input = maps._network_input(image, maps.DEFAULT_WORKING_SIZE, classifier.stride)
+        network_input = maps.resize_for_network(image, maps.DEFAULT_WORKING_SIZE, classifier.stride)
         features = classifier.cues(network_input, top_k=maps.DEFAULT_TOP_K)["detail_features"][0]
         return maps.refine_edges(maps.upsample(maps.border_contrast(features), image.shape[:2]), image)
     return make

@@ -43,7 +43,7 @@ def measure(image: np.ndarray, mask: np.ndarray, data: bytes) -> dict:
 
 
 def settings():
-    from msroi.jpeg.rdq import RDQuantiserCodec
+    from msroi.codecs.rdq import RDQuantiserCodec
 
     return {f"rdq s={s:g}": (lambda s=s: RDQuantiserCodec(strength=s)) for s in RDQ_STRENGTHS}
 
@@ -60,9 +60,9 @@ def main(argv=None) -> int:
 
     import msroi
     from msroi.io import find_images, read_image
-    from msroi.jpeg.registry import CODECS
+    from msroi.codecs.registry import CODECS
     from msroi.jpeg.standard import encode_pillow
-    from msroi.judge import Judge
+    from msroi.evaluation.judge import Judge
     from msroi.rate import Budget, compress_to_budget
 
     judge = Judge()

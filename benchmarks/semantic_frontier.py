@@ -62,11 +62,11 @@ def one_photo(task: tuple) -> list[dict]:
     """Every row of one photo: the peers at the budget, then msroi per map and strength."""
     folder, name, strengths, butteraugli = task
     from msroi import maps
-    from msroi.evaluate import people_as_map
+    from msroi.evaluation.benchmark import people_as_map
     from msroi.fixations import FixationSet
     from msroi.io import read_image
-    from msroi.jpeg.rdq import RDQuantiserCodec
-    from msroi.jpeg.registry import CODECS
+    from msroi.codecs.rdq import RDQuantiserCodec
+    from msroi.codecs.registry import CODECS
     from msroi.jpeg.standard import encode_pillow
     from msroi.metrics import bytes_at_quality
     from msroi.rate import Budget, compress_to_budget

@@ -19,8 +19,8 @@ from tqdm import tqdm
 
 import msroi
 from msroi import io, maps
-from msroi.importance import map_to_uint8
-from msroi.jpeg.paper import MixedState, PaperCodec, mix, quality_ladder, quality_levels
+from msroi.arrays import map_to_uint8
+from msroi.codecs.paper import MixedState, PaperCodec, mix, quality_ladder, quality_levels
 from msroi.jpeg.standard import encode_mozjpeg
 from msroi.rate import Budget, search_quality
 

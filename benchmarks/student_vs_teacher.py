@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from msroi import io, maps, zoo
-from msroi.baselines import spectral_residual
-from msroi.judge import Judge
+from msroi import io, maps, presets
+from msroi.maps.baselines import spectral_residual
+from msroi.evaluation.judge import Judge
 from msroi.metrics import map_auc, mass_inside
 
 import run_folder  # benchmarks/run_folder.py (the scripts run from this folder)
@@ -33,7 +33,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     run_folder.claim(parser, args.out)  # a user's folder is refused before any work
 
-    student, teacher = zoo.load_model(args.student), zoo.load_model(args.teacher)
+    student, teacher = presets.load_model(args.student), presets.load_model(args.teacher)
     judge = Judge()
     rows, seconds = [], {"student": [], "teacher": []}
     files = [f for folder in args.data for f in io.find_images(folder)]

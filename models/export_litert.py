@@ -19,7 +19,7 @@ def main(argv=None) -> int:
     parser.add_argument("presets", nargs="*", default=["mobilenet_v2"])
     args = parser.parse_args(argv)
     import_tensorflow()
-    from msroi.zoo import write_litert
+    from msroi.presets import write_litert
 
     for name in args.presets:
         print(f"exported {write_litert(name)}")

@@ -17,8 +17,8 @@ import importlib
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load_model": "msroi.zoo",
-    "list_models": "msroi.zoo",
+    "load_model": "msroi.presets",
+    "list_models": "msroi.presets",
     "generate_map": "msroi.maps",
     "semantic_map": "msroi.maps",
     "overlay": "msroi.maps",
@@ -26,9 +26,9 @@ _EXPORTS = {
     "Budget": "msroi.rate",
     "read_image": "msroi.io",
     "load_image": "msroi.io",
-    "CODECS": "msroi.jpeg",
-    "get_decoder": "msroi.decode",
-    "CompressResult": "msroi.jpeg",
+    "CODECS": "msroi.codecs",
+    "get_decoder": "msroi.decoders",
+    "CompressResult": "msroi.codecs",
     "MsroiError": "msroi.errors",
     "ImageReadError": "msroi.errors",
     "BudgetError": "msroi.errors",

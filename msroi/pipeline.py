@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 
 from msroi.errors import BudgetError, InvalidArgumentError
-from msroi.importance import check_map, check_rgb
+from msroi.arrays import check_map, check_rgb
 from msroi.io import LoadedImage, load_image
-from msroi.jpeg.codec import Codec, CompressResult
-from msroi.jpeg.registry import CODECS, DEFAULT_METHOD
+from msroi.codecs.base import Codec, CompressResult
+from msroi.codecs.registry import CODECS, DEFAULT_METHOD
 from msroi.jpeg.standard import encode_pillow
 from msroi.maps import DEFAULT_TOP_K, DEFAULT_WORKING_SIZE, semantic_map
 from msroi.rate import (DEFAULT_REFERENCE_QUALITY, Budget, QualityTarget, compress_to_budget,
@@ -49,7 +49,7 @@ def as_loaded(image: np.ndarray | str | os.PathLike | LoadedImage) -> LoadedImag
 
 
 def make_codec(method: str | Codec, options: dict[str, Any] | None = None) -> Codec:
-    """A codec by registered name (see :data:`msroi.jpeg.registry.CODECS`) with keyword
+    """A codec by registered name (see :data:`msroi.codecs.registry.CODECS`) with keyword
     settings, or the codec given."""
     if isinstance(method, Codec):
         return method

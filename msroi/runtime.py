@@ -23,7 +23,7 @@ from msroi.quiet import held_stderr
 
 #: Outputs of an exported map network, in the order the export writes them.
 LITERT_OUTPUTS = ("features", "probabilities", "gradient", "detail", "detail_features")
-#: File names of a preset's export (see :func:`msroi.zoo.write_litert`).
+#: File names of a preset's export (see :func:`msroi.presets.write_litert`).
 LITERT_MODEL, LITERT_HEAD = "map.tflite", "map_head.npz"
 
 

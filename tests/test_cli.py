@@ -55,7 +55,7 @@ def test_compress_with_a_given_map_and_bpp_budget(tmp_path, photo_file, cat):
 
 
 def test_codec_options_reach_their_codec_and_stray_ones_are_refused(tmp_path, photo_file, capsys):
-    from msroi.jpeg.paper import PaperCodec
+    from msroi.codecs.paper import PaperCodec
 
     seen = []
     original = PaperCodec.__init__
@@ -168,10 +168,10 @@ def test_fused_map_with_a_model_without_cue_layers_is_one_line_and_nonzero(tmp_p
     import json
     import shutil
 
-    from msroi import zoo
+    from msroi import presets
 
     preset = tmp_path / "plain_mobilenet"
-    shutil.copytree(zoo.preset_directory("mobilenet_v2"), preset)
+    shutil.copytree(presets.preset_directory("mobilenet_v2"), preset)
     config = json.loads((preset / "config.json").read_text())
     del config["map"]["cue_layers"]
     (preset / "config.json").write_text(json.dumps(config))

@@ -13,9 +13,10 @@ from PIL import Image
 
 from decoders import assert_standard_jpeg
 from msroi import cli
-from msroi.decode import Decoder, StandardDecoder, get_decoder
-from msroi.jpeg import CODECS, DECODERS, map_codecs, peer_codecs
-from msroi.jpeg.codec import Codec, EncoderState
+from msroi.decoders.base import Decoder, StandardDecoder, get_decoder
+from msroi.codecs import CODECS, map_codecs, peer_codecs
+from msroi.decoders import DECODERS
+from msroi.codecs.base import Codec, EncoderState
 from msroi.rate import Budget, compress_to_budget
 
 
@@ -23,7 +24,7 @@ def test_registry_finds_every_codec_by_name_including_the_one_file_jpegli():
     assert {"rdq", "paper", "mozjpeg", "jpegli", "libjpeg-turbo", "libjpeg-turbo-opt"} <= set(CODECS)
     assert set(map_codecs()) == {"rdq", "paper"}
     assert "jpegli" in peer_codecs() and "rdq" not in peer_codecs()
-    from msroi.jpeg.jpegli import JpegliCodec
+    from msroi.codecs.jpegli import JpegliCodec
 
     assert CODECS["jpegli"] is JpegliCodec and issubclass(JpegliCodec, Codec)
     with pytest.raises(ValueError, match="unknown codec 'nope'"):

@@ -3,7 +3,9 @@ import pytest
 import skimage.data
 from PIL import Image
 
-from msroi import cli, paper_table
+from msroi import cli
+
+from msroi.evaluation import paper_table
 
 
 @pytest.fixture
@@ -86,7 +88,7 @@ def test_evaluate_oracle_rows_use_the_judge_masks(three_images, tmp_path, monkey
 
 
 def test_summary_compares_a_method_on_the_images_it_ran_on():
-    from msroi.evaluate import METRIC_NAMES, summarize
+    from msroi.evaluation.benchmark import METRIC_NAMES, summarize
 
     rows = []
     for image, quality in (("a", 30.0), ("b", 40.0)):

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from msroi.jpeg.paper import PaperCodec
-from msroi.jpeg.rdq import RDQuantiserCodec
+from msroi.codecs.paper import PaperCodec
+from msroi.codecs.rdq import RDQuantiserCodec
 from msroi.jpeg.standard import decode
 from msroi.metrics import peak_signal_noise_ratio, weighted_psnr
 
@@ -66,13 +66,13 @@ def test_encoders_give_their_pinned_bytes_and_quality(photo, request, regenerate
 def test_evaluate_gives_its_pinned_table(cat, tmp_path, regenerate_expected):
     from PIL import Image
 
-    from msroi import evaluate
+    from msroi.evaluation import benchmark
 
     photo = tmp_path / "cat.png"
     Image.fromarray(cat).save(photo)
-    settings = evaluate.EvaluateSettings(methods=("rdq", "paper"), peers=("mozjpeg",), seeds=(),
+    settings = benchmark.EvaluateSettings(methods=("rdq", "paper"), peers=("mozjpeg",), seeds=(),
                                          curve_qualities=(), judge=False)
-    summary = evaluate.evaluate([photo], settings, progress=False).summary.set_index("method")
+    summary = benchmark.evaluate([photo], settings, progress=False).summary.set_index("method")
     got = {method: {"bytes": int(row.bytes), "psnr": round(float(row.psnr), 4),
                     "psnr_hvs_m": round(float(row.psnr_hvs_m), 4)}
            for method, row in summary.iterrows()}

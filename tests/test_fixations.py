@@ -118,7 +118,7 @@ def test_fixation_set_reader_and_split(tmp_path):
 
 
 def test_evaluate_with_fixations_scores_maps_against_people_and_weights_psnr(tmp_path, cat):
-    from msroi import evaluate
+    from msroi.evaluation import benchmark
 
     photo = tmp_path / "cat.png"
     Image.fromarray(cat).save(photo)
@@ -127,10 +127,10 @@ def test_evaluate_with_fixations_scores_maps_against_people_and_weights_psnr(tmp
                                     for x, y in rng.normal([100, 60], 10, (5, 2))]
     csv_path = tmp_path / "fixations.csv"
     csv_path.write_text("\n".join(rows) + "\n")
-    settings = evaluate.EvaluateSettings(methods=("rdq",), peers=("mozjpeg",), seeds=(),
+    settings = benchmark.EvaluateSettings(methods=("rdq",), peers=("mozjpeg",), seeds=(),
                                          curve_qualities=(30, 50, 70, 90), judge=False, oracle=True,
                                          fixations=str(csv_path), perceptual=True)
-    result = evaluate.evaluate([photo], settings, progress=False)
+    result = benchmark.evaluate([photo], settings, progress=False)
     maps_scored = set(result.fixation_scores["map"])
     assert {"human ceiling (half the viewers)", "msroi", "centre"} <= maps_scored
     assert result.fixation_scores.nss.notna().all()
@@ -148,7 +148,7 @@ def test_evaluate_with_fixations_scores_maps_against_people_and_weights_psnr(tmp
     assert 0.8 < savings.loc["mozjpeg", "bytes_vs_mozjpeg"] < 1.25
     assert np.isfinite(savings.loc["msroi-rdq", "bytes_vs_jpegli"] if "bytes_vs_jpegli" in savings
                        else savings.loc["msroi-rdq", "bytes_vs_mozjpeg"])
-    report = evaluate.format_report(result)
+    report = benchmark.format_report(result)
     assert "Maps against people" in report and "same fixation-weighted PSNR" in report
 
 

@@ -3,8 +3,8 @@ import pytest
 import skimage.data
 from PIL import Image
 
-from msroi import baselines
-from msroi.judge import Judge
+from msroi.maps import baselines
+from msroi.evaluation.judge import Judge
 
 
 def _scene():

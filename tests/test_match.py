@@ -39,7 +39,7 @@ def test_match_reaches_the_standard_jpeg_where_the_map_looks_in_fewer_bytes(cat)
     standard = encode_pillow(cat, 80)
     weights = pipeline.make_codec("rdq").distortion_weights(importance)  # as the encoder weighs
     # the objective's weight (strength x w + 1): w = the map read as a density, mean 1
-    from msroi.jpeg.rdq import DENSITY_EXPONENT, STRENGTHS
+    from msroi.codecs.rdq import DENSITY_EXPONENT, STRENGTHS
 
     density = importance.astype(np.float64) ** DENSITY_EXPONENT
     w = density / density.mean()

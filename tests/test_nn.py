@@ -9,7 +9,7 @@ from msroi.errors import ModelError
 from msroi.nn import vgg16_msroi
 from msroi.nn.preprocessing import ImageNormalization
 from msroi.nn.weights import assign_weights, model_weights, read_weights, write_weights
-from msroi import zoo
+from msroi import presets
 
 DATA = Path(__file__).parent / "data"
 
@@ -52,11 +52,11 @@ def test_vgg16_msroi_is_fully_convolutional(paper_net, size, grid):
 
 
 def test_vgg16_backbone_preset_loads_pristine_weights():
-    config, weights = zoo.read_preset_weights("vgg16_imagenet")
+    config, weights = presets.read_preset_weights("vgg16_imagenet")
     assert config["kind"] == "backbone" and len(weights) == 13
     assert all(Path(config["directory"], n).stat().st_size <= 25_000_000
                for n in config["weights"])
-    net = zoo.vgg16_msroi_from_imagenet(num_classes=10)
+    net = presets.vgg16_msroi_from_imagenet(num_classes=10)
     kernel = net.get_layer("block1_conv1").kernel.numpy()
     np.testing.assert_array_equal(kernel, weights["block1_conv1"][0].astype(np.float32))
     # First-layer filters of ImageNet VGG16 are not random: bounded and non-zero.
@@ -126,8 +126,8 @@ def test_weight_shards_round_trip_in_float16(tmp_path):
 
 def test_preset_integrity_and_unknown_names(tmp_path):
     with pytest.raises(ModelError, match="unknown model 'nope'"):
-        zoo.load_model("nope")
-    preset = zoo.preset_directory("mobilenet_v2")
+        presets.load_model("nope")
+    preset = presets.preset_directory("mobilenet_v2")
     copy = tmp_path / "broken"
     copy.mkdir()
     for f in preset.iterdir():
@@ -137,9 +137,9 @@ def test_preset_integrity_and_unknown_names(tmp_path):
         f.seek(-100, 2)
         f.write(b"\0" * 50)
     with pytest.raises(ModelError, match="sha256"):
-        zoo.load_model(copy)
+        presets.load_model(copy)
     with pytest.raises(ModelError, match="not a classifier"):
-        zoo.load_model("vgg16_imagenet")
+        presets.load_model("vgg16_imagenet")
 
 
 def test_shipped_vgg16_msroi_loads_and_maps_the_object():
@@ -149,7 +149,7 @@ def test_shipped_vgg16_msroi_loads_and_maps_the_object():
     from msroi import maps
     from msroi.metrics import map_auc
 
-    student = zoo.load_model("vgg16_msroi")
+    student = presets.load_model("vgg16_msroi")
     assert student.num_classes == 1000 and student.stride == 16 and student.cue_layers
     assert student.class_name(285) == "Egyptian cat"
     scene, mask = _scene(20, 20)

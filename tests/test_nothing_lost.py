@@ -373,7 +373,7 @@ def test_case16_impossible_budgets_are_msroi_errors(budget):
 
 def test_case16_clear_messages_for_api_misuse(tmp_path, capsys):
     from msroi import maps
-    from msroi.decode import get_decoder
+    from msroi.decoders.base import get_decoder
 
     with pytest.raises(MsroiError, match="no pixels"):
         maps.generate_map(np.zeros((0, 0, 3), np.uint8))
@@ -410,7 +410,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_case17_workers_die_with_a_killed_parent_and_the_next_run_sweeps(tmp_path):
-    from msroi.batch.executor import sweep_dead_runs
+    from msroi.parallel import sweep_dead_runs
 
     src, out, tmp = tmp_path / "in", tmp_path / "out", tmp_path / "tmp"
     tmp.mkdir()

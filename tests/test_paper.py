@@ -6,7 +6,7 @@ from PIL import Image
 import combine_images
 from support.conformance import frame_type
 from msroi.jpeg.standard import decode
-from msroi.jpeg.paper import MIXING_MODELS, PaperCodec, mix, quality_ladder, quality_levels
+from msroi.codecs.paper import MIXING_MODELS, PaperCodec, mix, quality_ladder, quality_levels
 from support.paper_reference import literal_mix
 from decoders import assert_standard_jpeg
 

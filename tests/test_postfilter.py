@@ -13,7 +13,7 @@ from PIL import Image
 from msroi import cli
 from msroi.jpeg.standard import decode, encode_pillow
 from msroi.metrics import peak_signal_noise_ratio as psnr
-from msroi.postfilter import PostFilterDecoder, condition, tiles
+from msroi.decoders.postfilter import PostFilterDecoder, condition, tiles
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +123,7 @@ def test_clic_lowrate_pack_fits_and_its_decoder_runs_in_a_clean_folder(tmp_path,
 def test_clic_transparent_meets_both_thresholds(tmp_path):
     import skimage.data
 
-    from msroi.clic import TRANSPARENT_MS_SSIM, TRANSPARENT_PSNR, set_numbers
+    from msroi.evaluation.clic import TRANSPARENT_MS_SSIM, TRANSPARENT_PSNR, set_numbers
 
     folder = tmp_path / "photos"
     folder.mkdir()
@@ -200,7 +200,7 @@ def test_train_postfilter_config_file_errors_are_one_line(tmp_path, capsys):
 @pytest.mark.slow
 def test_postfilter_export_reproduces_the_shipped_file(tmp_path):
     from msroi.training.postfilter import export_postfilter
-    from msroi.zoo import preset_directory
+    from msroi.presets import preset_directory
 
     copy = tmp_path / "postfilter_small"
     shutil.copytree(preset_directory("postfilter_small"), copy)

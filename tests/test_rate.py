@@ -5,7 +5,7 @@ from PIL import Image
 from msroi import cli
 
 from msroi.errors import BudgetError
-from msroi.jpeg.paper import PaperCodec
+from msroi.codecs.paper import PaperCodec
 from msroi.jpeg.standard import encode_pillow
 from msroi.rate import Budget, RatePoint, allocate, compress_to_budget, search_quality
 

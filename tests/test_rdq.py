@@ -10,11 +10,11 @@ import pytest
 from decoders import assert_standard_jpeg
 from msroi.errors import BudgetError
 from support.conformance import frame_type
-from msroi.jpeg.field import block_means, importance_field, lambda_multiplier, masking_weight
+from msroi.codecs.field import block_means, importance_field, lambda_multiplier, masking_weight
 from msroi.jpeg.markers import insert_metadata
 from msroi.jpeg import trellis
 from msroi.jpeg.dct import component_blocks, dct_coefficients
-from msroi.jpeg.rdq import FLAT_SHARE, MASKING, RDQuantiserCodec, mozjpeg_tables
+from msroi.codecs.rdq import FLAT_SHARE, MASKING, RDQuantiserCodec, mozjpeg_tables
 from msroi.jpeg.standard import decode, encode_mozjpeg
 from msroi.rate import Budget, compress_to_budget, search_quality
 

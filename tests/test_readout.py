@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from msroi.readout import FixationReadout, blur, gaussian_kernel, resize_bilinear
+from msroi.maps.readout import FixationReadout, blur, gaussian_kernel, resize_bilinear
 
 
 def test_resize_bilinear_matches_tensorflow():

@@ -77,9 +77,9 @@ def test_tiny_dataset_trains_well_above_chance_and_skips_bad_files(tmp_path):
     assert result.history["val_top1"][-1] > 0.6  # chance is 1/3
     assert (tmp_path / "run" / "log.csv").is_file()
     assert sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir())[-1] == "epoch-003.weights.h5"
-    from msroi import zoo
+    from msroi import presets
 
-    classifier = zoo.load_model(result.preset)
+    classifier = presets.load_model(result.preset)
     assert classifier.classes == sorted(COLOURS) and classifier.stride == 16
     # The float16 preset scores what the run reported on the same validation images.
     from msroi.training.data import make_dataset as pipeline
@@ -163,9 +163,9 @@ def distill_config(data: Path, out: Path, **overrides) -> TrainConfig:
 
 def kl_to_teacher(student, photos: np.ndarray) -> float:
     """Mean KL(teacher || student) at T = 4 on RGB [0, 1] photos (B, H, W, 3)."""
-    from msroi import zoo
+    from msroi import presets
 
-    t = zoo.load_model("mobilenet_v2").model(photos, training=False)["logits"].numpy() / 4
+    t = presets.load_model("mobilenet_v2").model(photos, training=False)["logits"].numpy() / 4
     s_ = student.model(photos, training=False)["logits"].numpy() / 4
     p = np.exp(t - t.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)
     log_q = s_ - s_.max(1, keepdims=True); log_q -= np.log(np.exp(log_q).sum(1, keepdims=True))
@@ -174,11 +174,11 @@ def kl_to_teacher(student, photos: np.ndarray) -> float:
 
 def untrained_student():
     """The student before training: same seed, same initialisation as the runs."""
-    from msroi import zoo
+    from msroi import presets
     from msroi.nn.classifier import Classifier
 
     keras.utils.set_random_seed(0)
-    return Classifier(zoo.vgg16_msroi_from_imagenet(num_classes=1000, dropout=0.0,
+    return Classifier(presets.vgg16_msroi_from_imagenet(num_classes=1000, dropout=0.0,
                                                     backbone_dropout=False), stride=16)
 
 
@@ -187,19 +187,19 @@ def test_distillation_lowers_the_kl_to_the_teacher(tmp_path):
     data = make_photos(tmp_path / "photos")
     result = train(distill_config(data, tmp_path / "run"), verbose=0)
     # KL to the teacher on the training photos themselves, centre-resized.
-    from msroi import zoo
+    from msroi import presets
 
     photos = np.stack([np.asarray(Image.open(p), np.float32) / 255 for p in sorted((data / "all").glob("*.png"))])
-    assert kl_to_teacher(zoo.load_model(result.preset), photos) < kl_to_teacher(untrained_student(), photos)
+    assert kl_to_teacher(presets.load_model(result.preset), photos) < kl_to_teacher(untrained_student(), photos)
     preset = json.loads((Path(result.preset) / "config.json").read_text())
     assert preset["config"]["num_classes"] == 1000
 
 
 def test_head_on_cached_features_equals_the_network():
-    from msroi import zoo
+    from msroi import presets
     from msroi.nn.vgg16_msroi import vgg16_msroi_backbone, vgg16_msroi_head
 
-    network = zoo.vgg16_msroi_from_imagenet(num_classes=10, dropout=0.0)
+    network = presets.vgg16_msroi_from_imagenet(num_classes=10, dropout=0.0)
     images = np.random.default_rng(0).random((2, 64, 96, 3), dtype=np.float32)
     whole = network(images, training=False)
     parts = vgg16_msroi_head(network)(vgg16_msroi_backbone(network)(images, training=False), training=False)
@@ -211,7 +211,7 @@ def test_head_on_cached_features_equals_the_network():
 def test_distillation_on_cached_features_lowers_the_kl_and_reuses_the_cache(tmp_path):
     import h5py
 
-    from msroi import zoo
+    from msroi import presets
 
     data = make_photos(tmp_path / "photos")
     cache = tmp_path / "cache"
@@ -222,7 +222,7 @@ def test_distillation_on_cached_features_lowers_the_kl_and_reuses_the_cache(tmp_
         assert val_cache["features"].shape == (4, 4, 4, 512)
         assert train_cache["teacher_logits"].shape == (24, 1000) and train_cache["teacher_map"].shape == (24, 2, 2)
     photos = np.stack([np.asarray(Image.open(p), np.float32) / 255 for p in sorted((data / "all").glob("*.png"))])
-    assert kl_to_teacher(zoo.load_model(result.preset), photos) < kl_to_teacher(untrained_student(), photos)
+    assert kl_to_teacher(presets.load_model(result.preset), photos) < kl_to_teacher(untrained_student(), photos)
     # the same cache key reuses the cache; another one (3 views) rebuilds it
     built = (cache / "train.h5").stat().st_mtime_ns
     train(distill_config(data, tmp_path / "again", cache_views=2, cache_dir=str(cache), epochs=1), verbose=0)
@@ -269,11 +269,11 @@ def test_train_cli_with_config_file(tmp_path, capsys):
 
 
 def test_presets_reference_only_a_pristine_backbone():
-    from msroi import zoo
+    from msroi import presets
     from msroi.nn.weights import model_weights
     from msroi.training.fit import pristine_backbone
 
-    weights = model_weights(zoo.vgg16_msroi_from_imagenet(num_classes=10, dropout=0.0))
+    weights = model_weights(presets.vgg16_msroi_from_imagenet(num_classes=10, dropout=0.0))
     assert pristine_backbone(weights)
     # e.g. a frozen run started from a fine-tuned preset: its backbone must be stored
     weights["block3_conv2"] = [w + 1e-3 for w in weights["block3_conv2"]]

@@ -9,7 +9,7 @@ import json
 import shutil
 from pathlib import Path
 
-from msroi.zoo import sha256
+from msroi.presets import sha256
 
 HERE = Path(__file__).resolve().parent
 

@@ -26,8 +26,8 @@ import numpy as np
 
 from msroi.nn.mobilenet_v2 import mobilenet_v2, torch_state_dict_to_keras
 from msroi.nn.weights import assign_weights, model_weights
-from msroi.zoo import sha256
-from msroi.zoo import write_preset
+from msroi.presets import sha256
+from msroi.presets import write_preset
 
 HERE = Path(__file__).resolve().parent
 REFERENCE_PHOTOS = ("chelsea", "coffee", "astronaut")

@@ -12,7 +12,7 @@ FIX=../shared/data/fixations
 .venv/bin/python - <<'PY'
 import json
 from pathlib import Path
-from msroi.zoo import derive_preset
+from msroi.presets import derive_preset
 run = Path("runs/fixation_readout/preset")
 derive_preset("models/mobilenet_v2", "models/mobilenet_v2",
               files={"fixation_readout.npz": (run / "fixation_readout.npz").read_bytes()},

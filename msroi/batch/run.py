@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from msroi.batch.executor import make_executor, run_unordered
+from msroi.parallel import make_executor, run_unordered
 from msroi.batch.job import REPORT_COLUMNS, CompressSettings, compress_file
 from msroi.batch.manifest import FolderLock, InputIdentity, Manifest
 from msroi.batch.plan import Plan

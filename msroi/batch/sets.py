@@ -11,7 +11,7 @@ import numpy as np
 from msroi.batch.job import CompressSettings
 from msroi.errors import MsroiError
 from msroi.io import LoadedImage, load_image
-from msroi.jpeg.codec import CompressResult
+from msroi.codecs.base import CompressResult
 from msroi.maps import semantic_map
 from msroi.pipeline import as_budget, make_codec
 from msroi.rate import RatePoint, allocate
@@ -26,7 +26,7 @@ def rate_points(settings: CompressSettings, loaded: LoadedImage,
     """One image's candidates for a set budget: (quality, bytes, squared error) and the
     file, at each quality (qualities outside the codec's range are clipped into it, once
     each). A pure, picklable job: any executor runs it."""
-    from msroi.decode import shared_decoder
+    from msroi.decoders.base import shared_decoder
 
     codec = make_codec(settings.method, settings.codec_options)
     pixels = loaded.pixels
@@ -51,7 +51,7 @@ def set_rate_points(images: list[LoadedImage], settings: CompressSettings,
     process), in the order of the images."""
     from tqdm import tqdm
 
-    from msroi.batch.executor import InlineExecutor, run_unordered
+    from msroi.parallel import InlineExecutor, run_unordered
 
     executor = executor or InlineExecutor()
     candidates: dict[int, list] = {}
@@ -97,7 +97,7 @@ def compress_files_to_total(plan, settings: CompressSettings, total_budget: str,
     :class:`~msroi.batch.run.BatchReport`, its ``total`` a line on what the set used."""
     from contextlib import nullcontext
 
-    from msroi.batch.executor import make_executor
+    from msroi.parallel import make_executor
     from msroi.batch.manifest import FolderLock, InputIdentity
     from msroi.batch.run import BatchReport, OutputFolder, preflight, write_output, write_report
 

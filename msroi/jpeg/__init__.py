@@ -1,13 +1,6 @@
-"""The JPEG layer: codecs (arrays in, bytes out) and the decoders' registry. Nothing here
-imports Keras.
-
-Codecs are found by name in :data:`CODECS` (entry points ``msroi.codecs``; ``msroi
-compress --method``), their interface in :mod:`msroi.jpeg.codec`; decoders by name in
-:data:`DECODERS` (``--decoder``), implemented in :mod:`msroi.decode`.
+"""The JPEG bitstream, shared by every codec: colour and DCT as libjpeg (``dct``), exact
+optimised-Huffman sizes (``entropy``), the trellis over AC levels and its C/numba kernels
+(``trellis``), marker segments (``markers``) and libjpeg's own encoders and decode through
+Pillow (``standard``). Arrays in, arrays or bytes out; nothing here knows a map's meaning,
+a budget or Keras.
 """
-
-from msroi.jpeg.codec import Codec, CodecSettings, CompressResult, EncoderState
-from msroi.jpeg.registry import CODECS, DECODERS, map_codecs, peer_codecs
-
-__all__ = ["CODECS", "DECODERS", "Codec", "CodecSettings", "CompressResult", "EncoderState",
-           "map_codecs", "peer_codecs"]

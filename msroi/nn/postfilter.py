@@ -2,7 +2,7 @@
 ringing out. One network for all qualities, conditioned on the file's own quantisation.
 
 Input (B, H, W, 6) float32, H and W even: the decoded RGB in [0, 1] and three condition
-planes (see :func:`msroi.postfilter.condition`): log2 of the luma and chroma tables' mean
+planes (see :func:`msroi.decoders.postfilter.condition`): log2 of the luma and chroma tables' mean
 step over 8, and 1 where chroma was subsampled. Constant planes for a whole file today;
 planes, not a vector, so a per-block condition (e.g. a strength an encoder wrote) plugs in
 without a new network. Output (B, H, W, 3): the input RGB plus a learned correction (a

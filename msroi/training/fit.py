@@ -114,10 +114,10 @@ def pristine_backbone(weights) -> bool:
     backbone started from a fine-tuned preset is not pristine)."""
     import numpy as np
 
-    from msroi import zoo
+    from msroi import presets
     from msroi.nn.vgg16_msroi import BACKBONE_LAYERS
 
-    shipped = zoo.read_preset_weights(zoo.VGG16_BACKBONE)[1]
+    shipped = presets.read_preset_weights(presets.VGG16_BACKBONE)[1]
     return all(np.array_equal(np.asarray(ours, np.float32), np.asarray(theirs, np.float32))
                for layer in BACKBONE_LAYERS
                for ours, theirs in zip(weights[layer], shipped[layer]))
@@ -151,7 +151,7 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
 def _train(config: TrainConfig, *, verbose: int, callbacks: list | None) -> TrainResult:
     import keras
 
-    from msroi import zoo
+    from msroi import presets
     from msroi.io import claim_run_folder
 
     if config.optimiser not in OPTIMISERS:
@@ -167,7 +167,7 @@ def _train(config: TrainConfig, *, verbose: int, callbacks: list | None) -> Trai
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
     samples, train_samples, val_samples, skipped = _samples(config, out, verbose)
-    teacher = zoo.load_model(config.distill_from) if config.distill_from else None
+    teacher = presets.load_model(config.distill_from) if config.distill_from else None
     num_classes = config.num_classes or (teacher.num_classes if teacher else len(samples.classes))
     steps = config.steps_per_epoch or max(1, len(train_samples) // config.batch_size)
     strategy = make_strategy(config.strategy)
@@ -223,15 +223,15 @@ def _build(config: TrainConfig, optimiser: dict, teacher, num_classes: int, step
     import keras
     import tensorflow as tf
 
-    from msroi import zoo
+    from msroi import presets
     from msroi.nn.vgg16_msroi import BACKBONE_LAYERS, vgg16_msroi_head
     from msroi.nn.weights import assign_weights
     from msroi.training.trainer import Trainer
 
-    network = zoo.vgg16_msroi_from_imagenet(num_classes=num_classes, dropout=config.dropout,
+    network = presets.vgg16_msroi_from_imagenet(num_classes=num_classes, dropout=config.dropout,
                                             backbone_dropout=_backbone_dropout(config))
     if config.init_from:
-        assign_weights(network, zoo.read_preset_weights(config.init_from)[1], strict=False)
+        assign_weights(network, presets.read_preset_weights(config.init_from)[1], strict=False)
     if config.freeze_backbone:
         for layer_name in BACKBONE_LAYERS:
             network.get_layer(layer_name).trainable = False
@@ -291,7 +291,7 @@ def _write_trained_preset(config: TrainConfig, out: Path, network, teacher, clas
                           num_classes: int, history: dict, skipped: int, train_images: int) -> Path:
     """The trained network as a preset in ``out/preset`` (the ImageNet backbone, when
     training left it as shipped, pointed at rather than copied); returns its folder."""
-    from msroi import zoo
+    from msroi import presets
     from msroi.nn.vgg16_msroi import BACKBONE_LAYERS, CUE_LAYERS
     from msroi.nn.weights import model_weights
 
@@ -303,8 +303,8 @@ def _write_trained_preset(config: TrainConfig, out: Path, network, teacher, clas
              "training": asdict(config)}
     if pristine_backbone(weights):  # the ImageNet layers as shipped: point at their preset
         weights = {k: v for k, v in weights.items() if k not in BACKBONE_LAYERS}
-        extra["backbone_preset"] = zoo.VGG16_BACKBONE
-    return zoo.write_preset(
+        extra["backbone_preset"] = presets.VGG16_BACKBONE
+    return presets.write_preset(
         out / "preset", name=config.name, kind="classifier", architecture="vgg16_msroi",
         config={"num_classes": num_classes, "dropout": config.dropout,
                 "backbone_dropout": _backbone_dropout(config)},

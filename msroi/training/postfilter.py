@@ -61,7 +61,7 @@ def _compress(photo: np.ndarray, quality: int, subsampling: str, rdq_strength: f
         from msroi.jpeg.standard import encode_pillow
 
         return encode_pillow(photo, quality, subsampling=subsampling)
-    from msroi.jpeg.rdq import RDQuantiserCodec
+    from msroi.codecs.rdq import RDQuantiserCodec
 
     codec = RDQuantiserCodec(strength=rdq_strength, subsampling=subsampling, baseline=True)
     importance = np.zeros(photo.shape[:2], np.float32)  # a random object box for the map
@@ -81,7 +81,7 @@ def make_patches(files: list[Path], config: PostFilterConfig, *, seed: int,
     from msroi.errors import ImageReadError
     from msroi.io import read_image
     from msroi.jpeg.standard import decode
-    from msroi.postfilter import condition
+    from msroi.decoders.postfilter import condition
 
     rng = np.random.default_rng(seed)
     size = config.patch
@@ -211,7 +211,7 @@ def write_postfilter_preset(directory: Path, network, config: PostFilterConfig,
     """Weights (float32 h5), config and metadata of a post-filter, then its LiteRT export
     (:func:`export_postfilter`)."""
     from msroi.nn.weights import model_weights
-    from msroi.zoo import write_preset
+    from msroi.presets import write_preset
 
     write_preset(directory, name=config.name, kind="postfilter", architecture="postfilter",
                  config={"width": config.width, "wide": config.wide, "blocks": config.blocks},
@@ -234,7 +234,7 @@ def export_postfilter(directory: str | os.PathLike) -> Path:
     from msroi.nn.export import convert
     from msroi.nn.postfilter import postfilter
     from msroi.nn.weights import assign_weights
-    from msroi.zoo import read_preset_weights, sha256
+    from msroi.presets import read_preset_weights, sha256
 
     directory = Path(directory)
     config, weights = read_preset_weights(directory)

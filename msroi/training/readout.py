@@ -1,4 +1,4 @@
-"""Training the fixation readout (:mod:`msroi.readout`) on human eye fixations.
+"""Training the fixation readout (:mod:`msroi.maps.readout`) on human eye fixations.
 
 Fixation sets (``images/`` + ``fixations.csv``, :class:`msroi.fixations.FixationSet`) ->
 the frozen map network's features and fused map per photo (computed once, through the same
@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from msroi.errors import InvalidArgumentError
-from msroi.readout import (
+from msroi.maps.readout import (
     FUSED_FLOOR,
     FixationReadout,
     fused_on_grid,
@@ -106,7 +106,7 @@ def make_examples(config: ReadoutConfig, *, progress: bool = True) -> dict[str, 
         for name in tqdm(data.names, unit="img", disable=not progress, desc=Path(folder).name):
             photo = data.photo(name)
             image = io.read_image(photo.path)
-            network_input = maps._network_input(image, config.working_size, network.stride)
+            network_input = maps.resize_for_network(image, config.working_size, network.stride)
             cues = network.cues(network_input, top_k=maps.DEFAULT_TOP_K)
             fused = maps.fuse_cues(cues, image)
             grid = output_grid(photo.size, config.output_stride)
@@ -290,7 +290,7 @@ def _append_log(path: Path, row: dict) -> None:
 
 def _write_preset(out: Path, config: ReadoutConfig, readout: FixationReadout,
                   train: list[Example], validation: list[Example]) -> Path:
-    from msroi.zoo import derive_preset
+    from msroi.presets import derive_preset
 
     metadata = {"fixation_readout": {
         "data": [str(Path(d).resolve().name) for d in config.data],

@@ -68,4 +68,4 @@ def decode_djpeg(data: bytes) -> np.ndarray:
         return np.asarray(img.convert("RGB"), dtype=np.uint8)
 
 
-DECODERS = {"pillow": decode_pillow, "imagemagick": decode_imagemagick, "djpeg": decode_djpeg}
+REFERENCE_DECODERS = {"pillow": decode_pillow, "imagemagick": decode_imagemagick, "djpeg": decode_djpeg}

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from msroi import dequantise
-from msroi.dequantise import LaplacianDecoder, bin_offsets
+from msroi.decoders import laplacian
+from msroi.decoders.laplacian import LaplacianDecoder, bin_offsets
 from msroi.jpeg.standard import decode, encode_pillow
 from msroi.metrics import peak_signal_noise_ratio as psnr
 
@@ -29,7 +29,7 @@ def test_bin_offsets_follow_the_laplacian_centroid():
 
 @pytest.mark.parametrize("subsampling", ["4:2:0", "4:4:4"])
 def test_without_offsets_it_is_a_plain_decoder(cat, monkeypatch, subsampling):
-    monkeypatch.setattr(dequantise, "bin_offsets", lambda levels: np.zeros((8, 8)))
+    monkeypatch.setattr(laplacian, "bin_offsets", lambda levels: np.zeros((8, 8)))
     odd = cat[:101, :151]
     data = encode_pillow(odd, 40, subsampling=subsampling)
     ours, plain = LaplacianDecoder().decode(data), decode(data)

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from msroi.io import read_image
-from msroi.importance import map_to_uint8
-from msroi.jpeg.paper import find_best_quality, mix_image
+from msroi.arrays import map_to_uint8
+from msroi.codecs.paper import find_best_quality, mix_image
 from msroi.jpeg.standard import decode, encode_pillow
 from msroi.metrics import METRIC_NAMES, compute_metrics
 
@@ -84,3 +84,25 @@ def side_by_side(ours: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
     mean = table.drop(columns="image").mean().to_frame().T
     mean.insert(0, "image", "mean")
     return pd.concat([table, mean], ignore_index=True)
+
+
+def run_paper_table(files: list[Path], reference: str | Path, out: Path, *, model: str | None = None,
+                    map_options: dict | None = None, mixing_model: int = 6,
+                    threshold_pct: float = 2.0, quality: int = 50,
+                    progress: bool = True) -> tuple[pd.DataFrame, list[Path]]:
+    """The paper's protocol on ``files`` with msroi's maps (``model``, ``map_options`` as
+    :func:`msroi.maps.generate_map`), beside the authors' log ``reference``; writes
+    ``paper_protocol.csv`` and ``paper_table.csv`` into the folder ``out`` (msroi's own run
+    folder). Returns the side-by-side table and the paths written."""
+    from msroi.maps import generate_map
+
+    paper = read_paper_log(reference)  # a bad log fails before any work
+    options = map_options or {}
+    ours = paper_protocol(files, map_maker=lambda image: generate_map(image, model, **options),
+                          mixing_model=mixing_model, threshold_pct=threshold_pct,
+                          quality=quality, progress=progress)
+    table = side_by_side(ours, paper)
+    written = [out / "paper_protocol.csv", out / "paper_table.csv"]
+    for frame, path in zip((ours, table), written):
+        frame.to_csv(path, index=False)
+    return table, written

@@ -173,7 +173,7 @@ def readout_of(network) -> FixationReadout | None:
     path = Path(info["directory"]) / name
     key = (str(path), path.stat().st_mtime if path.exists() else 0.0)
     if key not in _LOADED:
-        from msroi.zoo import _verify
+        from msroi.presets import _verify
 
         _verify(Path(info["directory"]), [name], info.get("metadata", {}))
         _LOADED[key] = FixationReadout.load(path)

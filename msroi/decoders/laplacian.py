@@ -19,7 +19,7 @@ import tempfile
 
 import numpy as np
 
-from msroi.decode import Decoder
+from msroi.decoders.base import Decoder
 from msroi.jpeg.dct import _DCT
 
 #: The Laplacian decay assumed where a frequency has too few levels to estimate one.

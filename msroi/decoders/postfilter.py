@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, JpegImagePlugin
 
-from msroi.decode import Decoder
+from msroi.decoders.base import Decoder
 from msroi.errors import ModelError
 from msroi.jpeg.standard import decode as decode_standard
 from msroi.runtime import LiteModel
@@ -70,7 +70,7 @@ class PostFilterDecoder(Decoder):
 
     def __init__(self, model: str | None = None, *, threads: int | None = None,
                  tile: int = TILE, margin: int = MARGIN):
-        from msroi.zoo import read_preset
+        from msroi.presets import read_preset
 
         config = read_preset(model or DEFAULT_POSTFILTER)
         if config.get("kind") != "postfilter":

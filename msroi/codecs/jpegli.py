@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from msroi.jpeg.peers import StandardCodec
+from msroi.codecs.peers import StandardCodec
 
 
 class JpegliCodec(StandardCodec):

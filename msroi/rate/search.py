@@ -1,65 +1,29 @@
-"""Rate control: size targets and the search for the best file that meets one.
+"""The search for the best file that meets a byte limit, over a codec's knobs.
 
-A :class:`Budget` turns "bytes", "bits per pixel" or "no larger than the standard JPEG at
-quality Q" (the paper's protocol) into a byte limit for one image. :func:`search_quality`
-finds the highest quality whose file fits (tries placed by the codec's size estimate where
-it has one, then bisection), keeping the best result under the limit as
-tensorflow-compression's ``tfci`` does for a target bpp; :func:`compress_to_budget` adds the
-codec's second knob where it declares one. :func:`allocate` splits one budget over a set.
+:func:`search_quality` finds the highest quality whose file fits (tries placed by the
+codec's size estimate where it has one, then bisection), keeping the best result under the
+limit as tensorflow-compression's ``tfci`` does for a target bpp; :func:`compress_to_budget`
+adds the codec's second knob where it declares one (:func:`refine`). Codecs never see the
+limit: they encode at a setting, this module chooses it.
 """
 
 from __future__ import annotations
 
 import functools
-import numbers
-import re
 import time
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from msroi.errors import BudgetError, InvalidArgumentError
-from msroi.jpeg.codec import Codec, CompressResult
-from msroi.jpeg.standard import encode_pillow
+from msroi.codecs.base import Codec, CompressResult
+from msroi.errors import BudgetError
+from msroi.rate.budget import Budget
 
-DEFAULT_REFERENCE_QUALITY = 50
-#: The budget where none is given: the size of the standard JPEG at that quality.
-DEFAULT_BUDGET = f"q{DEFAULT_REFERENCE_QUALITY}"
+
 #: Tries placed by a size proxy before plain bisection takes over (see search_quality).
 PROXY_STEPS = 4
 
-
-#: Largest budgets taken (a terabyte; 1000 bits per pixel): anything larger is a typo.
-MAX_BUDGET_BYTES = 10**12
-MAX_BUDGET_BPP = 1000.0
-
-
-@dataclass(frozen=True)
-class QualityTarget:
-    """A quality to match instead of a size: the standard JPEG's (Pillow/libjpeg-turbo,
-    4:2:0) at ``jpeg_quality``, measured where the map looks (map-weighted PSNR), with the
-    whole image (PSNR-HVS-M) not more than ``floor_db`` below mozjpeg's at the same bytes
-    (:func:`msroi.pipeline.compress_to_quality`)."""
-
-    jpeg_quality: int
-    floor_db: float = 0.0
-
-    def __post_init__(self):
-        if not (isinstance(self.jpeg_quality, numbers.Integral) and 1 <= self.jpeg_quality <= 100):
-            raise InvalidArgumentError(f"quality to match {self.jpeg_quality!r}: must be 1..100")
-        if not (isinstance(self.floor_db, numbers.Real) and np.isfinite(self.floor_db)):
-            raise InvalidArgumentError(f"whole-image floor {self.floor_db!r}: must be a number of dB")
-
-    @classmethod
-    def parse(cls, text: str, floor_db: float = 0.0) -> "QualityTarget":
-        """``q80`` (the standard JPEG at quality 80)."""
-        if m := re.fullmatch(r"q(\d{1,3})", text.strip().lower()):
-            return cls(int(m.group(1)), floor_db)
-        raise InvalidArgumentError(f"cannot read quality to match {text!r} (example: q80)")
-
-    def __str__(self) -> str:
-        return f"the standard JPEG at quality {self.jpeg_quality} where the map looks"
 
 
 def lowest_reaching(measure: Callable[[int], float], target: float, *, low: int = 1,
@@ -86,77 +50,13 @@ def lowest_reaching(measure: Callable[[int], float], target: float, *, low: int 
     return hi
 
 
-@dataclass(frozen=True)
-class Budget:
-    """Exactly one of: ``max_bytes``; ``bpp`` (bits per pixel); ``jpeg_quality``: the size of
-    the standard JPEG (Pillow/libjpeg-turbo, 4:2:0, standard Huffman tables, the same
-    metadata) at that quality."""
-
-    max_bytes: int | None = None
-    bpp: float | None = None
-    jpeg_quality: int | None = None
-
-    def __post_init__(self):
-        given = [v for v in (self.max_bytes, self.bpp, self.jpeg_quality) if v is not None]
-        if len(given) != 1:
-            raise InvalidArgumentError("a Budget needs exactly one of max_bytes, bpp, jpeg_quality")
-        if self.max_bytes is not None and not (
-                isinstance(self.max_bytes, numbers.Integral) and 0 < self.max_bytes <= MAX_BUDGET_BYTES):
-            raise InvalidArgumentError(f"budget of {self.max_bytes!r} bytes: must be a whole "
-                                       f"number from 1 to {MAX_BUDGET_BYTES:,}")
-        if self.bpp is not None and not (
-                isinstance(self.bpp, numbers.Real) and 0 < self.bpp <= MAX_BUDGET_BPP):
-            raise InvalidArgumentError(f"budget of {self.bpp!r} bpp: must be a number above 0 "
-                                       f"and at most {MAX_BUDGET_BPP}")
-        if self.jpeg_quality is not None and not (
-                isinstance(self.jpeg_quality, numbers.Integral) and 1 <= self.jpeg_quality <= 100):
-            raise InvalidArgumentError(f"budget quality {self.jpeg_quality!r}: must be 1..100")
-
-    @classmethod
-    def parse(cls, text: str) -> "Budget":
-        """``q50`` (standard JPEG at quality 50), ``30000`` / ``30000B`` / ``30kB`` /
-        ``2.5MB`` / ``1GB`` (bytes; k = 1000), ``0.5bpp``."""
-        t = text.strip().lower()
-        if m := re.fullmatch(r"q(\d{1,3})", t):
-            return cls(jpeg_quality=int(m.group(1)))
-        if m := re.fullmatch(r"(\d{1,15}(?:\.\d{1,15})?)\s*bpp", t):
-            return cls(bpp=float(m.group(1)))
-        if m := re.fullmatch(r"(\d{1,15}(?:\.\d{1,15})?)\s*(b|kb|mb|gb)?", t):
-            scale = {None: 1, "b": 1, "kb": 1000, "mb": 1_000_000, "gb": 1_000_000_000}[m.group(2)]
-            return cls(max_bytes=int(float(m.group(1)) * scale))
-        raise InvalidArgumentError(f"cannot read budget {text!r} (examples: q50, 30000, 30kB, "
-                                   "2MB, 0.5bpp)")
-
-    def target_bytes(self, image: np.ndarray, *, exif: bytes | None = None,
-                     icc_profile: bytes | None = None) -> int:
-        """The byte limit for RGB uint8 ``image`` (H, W, 3)."""
-        if self.max_bytes is not None:
-            return int(self.max_bytes)
-        if self.bpp is not None:
-            return int(self.bpp * image.shape[0] * image.shape[1] / 8)
-        return len(encode_pillow(image, self.jpeg_quality, exif=exif, icc_profile=icc_profile))
-
-    def total_bytes(self, images: list[np.ndarray]) -> int:
-        """The byte limit for a set of images together: ``max_bytes`` as it is, ``bpp``
-        over all their pixels, or the summed sizes of their standard JPEGs at
-        ``jpeg_quality``."""
-        if self.max_bytes is not None:
-            return int(self.max_bytes)
-        return sum(self.target_bytes(image) for image in images)
-
-    def __str__(self) -> str:
-        if self.max_bytes is not None:
-            return f"{self.max_bytes} bytes"
-        if self.bpp is not None:
-            return f"{self.bpp} bpp"
-        return f"standard JPEG at quality {self.jpeg_quality}"
-
 
 @dataclass
 class SearchResult:
     quality: int
     data: bytes
     tries: int
+
 
 
 def _highest_under(estimate: Callable[[int], float], max_bytes: int, low: int, high: int) -> int:
@@ -168,6 +68,7 @@ def _highest_under(estimate: Callable[[int], float], max_bytes: int, low: int, h
         else:
             high = mid - 1
     return low
+
 
 
 def _corrected(proxy: Callable[[int], float], tried: dict[int, bytes], lo: int, hi: int,
@@ -182,6 +83,7 @@ def _corrected(proxy: Callable[[int], float], tried: dict[int, bytes], lo: int, 
         return lambda q: (r_lo + (r_hi - r_lo) * (q - lo) / (hi - lo)) * proxy(q)
     r_last = ratio(last)
     return lambda q: r_last * proxy(q)
+
 
 
 def search_quality(encode: Callable[[int], bytes], max_bytes: int, *, low: int = 1,
@@ -231,6 +133,7 @@ def search_quality(encode: Callable[[int], bytes], max_bytes: int, *, low: int =
     return SearchResult(best, tried[best], len(tried))
 
 
+
 def largest_under(log_size: Callable[[float], float], max_bytes: int, tolerance: float, *,
                   low: float, high: float, steps: int = 6) -> float | None:
     """The knob ``x`` in [low, high] (log size falls as x grows, e.g. a log lambda factor)
@@ -257,14 +160,16 @@ def largest_under(log_size: Callable[[float], float], max_bytes: int, tolerance:
     return high if log_size(high) <= np.log(max_bytes) else None
 
 
+
 #: The second knob's range: every lambda times 1/3..3.
 SCALE_RANGE = (1 / 3, 3.0)
+
 
 
 def refine(codec: Codec, state, quality: int, max_bytes: int, *, exif: bytes | None = None,
            icc_profile: bytes | None = None, tolerance: float = 0.01) -> tuple[bytes, dict] | None:
     """The largest file at ``quality`` within ``tolerance`` under ``max_bytes`` by the codec's
-    second knob (:meth:`~msroi.jpeg.codec.Codec.scaled_size`), solved on the expected size
+    second knob (:meth:`~msroi.codecs.base.Codec.scaled_size`), solved on the expected size
     (:func:`largest_under`); the answer is written and, if the written size taught the
     codec's model a new ratio that leaves it over, or more than ``tolerance`` under, solved
     once or twice more. (file, report fields), or None if even the largest scale does not fit."""
@@ -281,6 +186,7 @@ def refine(codec: Codec, state, quality: int, max_bytes: int, *, exif: bytes | N
         if (1 - tolerance) * max_bytes <= len(data) <= max_bytes:
             break
     return best
+
 
 
 def _search(codec: Codec, state, target: int, exif: bytes | None, icc_profile: bytes | None,
@@ -317,6 +223,7 @@ def _search(codec: Codec, state, target: int, exif: bytes | None, icc_profile: b
     return data, quality, extra, found.tries
 
 
+
 def compress_to_budget(codec: Codec, image: np.ndarray, importance: np.ndarray,
                        budget: Budget, *, exif: bytes | None = None,
                        icc_profile: bytes | None = None, label: str = "image") -> CompressResult:
@@ -334,60 +241,3 @@ def compress_to_budget(codec: Codec, image: np.ndarray, importance: np.ndarray,
               "seconds_search": done - prepared_at}
     return CompressResult(data, image.shape[:2], report)
 
-
-@dataclass
-class RatePoint:
-    """One encoding of one image: its setting, size and squared error (sum over RGB)."""
-
-    quality: int
-    num_bytes: int
-    sse: float
-
-
-def allocate(points: list[list[RatePoint]], total_bytes: int) -> list[int]:
-    """Chooses one point per image so the total size is at most ``total_bytes`` and the
-    summed squared error (one MSE over the set: CLIC's PSNR) is as small as the greedy
-    equal-slope rule finds: start every image at its smallest file, then repeatedly take
-    the upgrade with the largest error drop per extra byte that still fits, along each
-    image's lower convex hull. Returns the chosen index into each image's list.
-    Raises :class:`BudgetError` when even the smallest files do not fit.
-    """
-    hulls = []
-    for options in points:
-        ordered = sorted(range(len(options)), key=lambda i: (options[i].num_bytes, options[i].sse))
-        hull: list[int] = []
-        for i in ordered:  # lower convex hull of (bytes, sse), error falling with size
-            if hull and options[i].sse >= options[hull[-1]].sse:
-                continue
-            while len(hull) >= 2:
-                a, b = options[hull[-2]], options[hull[-1]]
-                c = options[i]
-                # drop b if it lies above the segment a -> c
-                if (b.sse - a.sse) * (c.num_bytes - a.num_bytes) >= (c.sse - a.sse) * (b.num_bytes - a.num_bytes):
-                    hull.pop()
-                else:
-                    break
-            hull.append(i)
-        hulls.append(hull)
-    position = [0] * len(points)
-    used = sum(points[n][h[0]].num_bytes for n, h in enumerate(hulls))
-    if used > total_bytes:
-        raise BudgetError(f"total budget of {total_bytes} bytes cannot be met "
-                          f"(smallest files add up to {used} bytes)")
-    while True:
-        best, best_slope = None, 0.0
-        for n, hull in enumerate(hulls):
-            if position[n] + 1 >= len(hull):
-                continue
-            here, there = points[n][hull[position[n]]], points[n][hull[position[n] + 1]]
-            extra = there.num_bytes - here.num_bytes
-            if used + extra > total_bytes:
-                continue
-            slope = (here.sse - there.sse) / max(extra, 1)
-            if slope > best_slope:
-                best, best_slope = n, slope
-        if best is None:
-            return [hull[position[n]] for n, hull in enumerate(hulls)]
-        here = points[best][hulls[best][position[best]]]
-        position[best] += 1
-        used += points[best][hulls[best][position[best]]].num_bytes - here.num_bytes

@@ -26,8 +26,8 @@ from typing import Callable
 import numpy as np
 
 from msroi.errors import InvalidArgumentError
-from msroi.importance import check_map, map_to_uint8
-from msroi.jpeg.codec import Codec, CodecSettings, EncoderState, option
+from msroi.arrays import check_map, map_to_uint8
+from msroi.codecs.base import Codec, CodecSettings, EncoderState, option
 from msroi.jpeg.standard import decode, encode_imagemagick, encode_pillow
 
 QUALITY_STEPS = tuple(range(10, 101, 10))

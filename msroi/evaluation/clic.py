@@ -31,7 +31,7 @@ DECODER_PROGRAM = '''"""CLIC decoder: run with no arguments in this folder; ever
 same size, decoded by msroi's {decoder} decoder (pip install msroi)."""
 from pathlib import Path
 
-from msroi.decode import get_decoder
+from msroi.decoders.base import get_decoder
 from msroi.io import encode_png
 
 decoder = get_decoder("{decoder}")
@@ -80,7 +80,7 @@ def pack(images: list, track: str, settings, *, executor=None, progress: bool = 
     ``bpp``: the low-rate track's limit (CLIC's 0.15 by default). The transparent track
     offers each image at 4:2:0 and at 4:4:4 unless the codec settings name a subsampling."""
     from msroi.batch.sets import set_rate_points
-    from msroi.decode import shared_decoder
+    from msroi.decoders.base import shared_decoder
     from msroi.rate import allocate
 
     if track not in TRACKS:
@@ -125,7 +125,7 @@ def _variants(settings, track: str) -> list:
     chroma is cheaper on some photos (Kodak, mozjpeg: 3.49 MB at 4:2:0 against 3.81 MB at
     4:4:4) and out of reach on others: both go into every image's ladder and the allocation
     picks per image."""
-    from msroi.jpeg.registry import CODECS
+    from msroi.codecs.registry import CODECS
 
     fields = {f.name for f in dataclasses.fields(CODECS.get_class(settings.method).Settings)}
     if track != "transparent" or "subsampling" not in fields or "subsampling" in settings.codec_options:
@@ -181,7 +181,7 @@ def pack_folder(input_folder: str | Path, output: str | Path, track: str, settin
     input (a rerun would pack the previous submission's JPEGs). Returns the submission and
     the paths written."""
     from msroi import io
-    from msroi.batch.executor import make_executor
+    from msroi.parallel import make_executor
 
     walk = io.walk_images(input_folder, skip=[output])
     for path, reason in walk.problems:

@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from msroi.importance import normalize
+from msroi.arrays import normalize
 
 
 def centre_gaussian(image: np.ndarray, *, sigma: float = 0.25) -> np.ndarray:

@@ -22,11 +22,14 @@ from typing import Callable, Sequence
 import numpy as np
 from PIL import Image
 
+from msroi.arrays import check_rgb, normalize
 from msroi.errors import InvalidArgumentError, ModelError
-from msroi.importance import check_rgb, normalize
-from msroi.readout import readout_inputs, readout_of
+from msroi.maps.cues import fuse_cues
+from msroi.maps.guided import refine_edges, upsample
+from msroi.maps.readout import readout_inputs, readout_of
+from msroi.presets import DEFAULT_MAP_MODEL, NetworkCache
 from msroi.runtime import MapNetwork
-from msroi.zoo import DEFAULT_MAP_MODEL, NetworkCache
+
 
 #: Longer side of the network input. Larger inputs fragment the class maps onto textures
 #: (an early measurement of MobileNetV2 class maps against the judge: AUC 0.806 at 224 px,
@@ -39,35 +42,11 @@ MAP_RECIPES = ("fixations", "fused", "energy", "cam")
 #: The default where the model ships a fixation readout; else "fused" where it names cue
 #: layers, else "energy" (see :func:`default_recipe`).
 DEFAULT_RECIPE = "fixations"
-#: Floor of each cue in the fused product: a cue near zero damps, never vetoes, a region
-#: the other two cues agree on (0.25..1 all scored within 0.001 AUC).
-CUE_FLOOR = 0.5
-#: Calibration of the fused map: the product of three cues is peaked (on Kodak 41% of the
-#: area above 0.3, against 78% for the energy map the encoder's modes were tuned on), and
-#: raised to this power it spreads like an energy map. Monotone, so rankings (AUC) do not
-#: change; at equal bytes (Kodak, aq) it moved region PSNR +0.68 -> +0.75 dB and
-#: PSNR-HVS-M +0.30 -> +0.73 dB (README, "Maps").
-FUSED_EXPONENT = 0.35
-#: The fused map's cues (see :meth:`msroi.nn.classifier.Classifier.cues`).
-CUE_NAMES = ("energy", "gradient", "detail")
-#: The border-contrast cue (the boundary prior: the frame's edge is mostly background):
-#: a stride-16 feature cell's dissimilarity to the most similar BORDER_SHARE of the cells on
-#: the frame's edge. It multiplies the calibrated fused map as (CUE_FLOOR + contrast)^2;
-#: on BSDS500 train+val photos (220 with objects) it raised recall at object area
-#: 0.603 -> 0.647 and AUC 0.888 -> 0.903 (shares 0.1 / 0.5 / 1: 0.639 / 0.647 / 0.635).
-BORDER_SHARE = 0.25
-#: The final map is (fused^FUSED_EXPONENT x (CUE_FLOOR + contrast)^2)^FINAL_EXPONENT,
-#: written as fused^(FUSED_EXPONENT x FINAL_EXPONENT) x (CUE_FLOOR + contrast)^(2 x
-#: FINAL_EXPONENT): the 0.5 root keeps the map's spread where the encoder's strengths were
-#: tuned (BSDS500 train: 92% of the area above 0.3, mean 0.56; before: 91%, 0.60).
-FINAL_EXPONENT = 0.5
 #: Working sizes of the energy map, as multiples of ``working_size``.
 ENERGY_SCALES = (1.0, 1.4)
-
 #: The map networks this process has loaded, by preset and runtime: one load serves every
 #: image. An explicit object (``NETWORKS.clear()`` frees them), not a hidden global.
 NETWORKS = NetworkCache()
-
 
 
 def combine_paper(maps: Sequence[np.ndarray]) -> np.ndarray:
@@ -108,12 +87,6 @@ class SemanticMap:
     recipe: str = ""
 
 
-def upsample(values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Bilinear resize of a float map (h, w) to ``shape`` (H, W), pixel centres aligned."""
-    resized = Image.fromarray(np.ascontiguousarray(values, dtype=np.float32))
-    return np.asarray(resized.resize((shape[1], shape[0]), Image.BILINEAR), dtype=np.float32)
-
-
 def working_shape(height: int, width: int, *, working_size: int | None, stride: int) -> tuple[int, int]:
     """Network input (h, w): longer side ~``working_size``, both multiples of ``stride``."""
     scale = 1.0 if working_size is None else working_size / max(height, width)
@@ -129,85 +102,11 @@ def resolve_model(model: MapNetwork | str | None, *, runtime: str = "auto") -> M
     return NETWORKS.get(str(model or DEFAULT_MAP_MODEL), runtime=runtime)
 
 
-def _network_input(image: np.ndarray, size: int | None, stride: int) -> np.ndarray:
+def resize_for_network(image: np.ndarray, size: int | None, stride: int) -> np.ndarray:
+    """The network's input for RGB uint8 ``image`` (H, W, 3): resized bicubically to
+    :func:`working_shape`, float32 (1, h, w, 3) in [0, 1]."""
     h, w = working_shape(*image.shape[:2], working_size=size, stride=stride)
     return np.asarray(Image.fromarray(image).resize((w, h), Image.BICUBIC), np.float32)[None] / 255.0
-
-
-def box_mean(values: np.ndarray, radius: int) -> np.ndarray:
-    """Mean over the (2r+1) x (2r+1) window around each pixel of (H, W, ...) values, edges
-    mirrored with the edge pixel repeated (the border OpenCV's guided filter uses); float64."""
-    pad = [(radius, radius), (radius, radius)] + [(0, 0)] * (values.ndim - 2)
-    summed = np.pad(np.asarray(values, np.float64), pad, mode="symmetric")
-    window = 2 * radius + 1
-    for axis in (0, 1):  # running sums: window total = prefix[i + window] - prefix[i]
-        prefix = np.cumsum(np.moveaxis(summed, axis, 0), axis=0)
-        prefix = np.concatenate([np.zeros_like(prefix[:1]), prefix])
-        summed = np.moveaxis(prefix[window:] - prefix[:-window], 0, axis)
-    return summed / window ** 2
-
-
-def guided_filter(guide: np.ndarray, values: np.ndarray, *, radius: int, eps: float) -> np.ndarray:
-    """He et al.'s guided filter (2010) of ``values`` (H, W) with a colour ``guide``
-    (H, W, 3) in [0, 1]: locally ``a . guide + b``, so edges of the guide pass into the
-    result. Float32 (H, W)."""
-    guide = guide.astype(np.float64)
-    mean_guide = box_mean(guide, radius)
-    mean_values = box_mean(values, radius)
-    covariance = box_mean(guide * values[..., None], radius) - mean_guide * mean_values[..., None]
-    variance = (box_mean(guide[..., :, None] * guide[..., None, :], radius)
-                - mean_guide[..., :, None] * mean_guide[..., None, :]) + eps * np.eye(3)
-    a = np.linalg.solve(variance, covariance[..., None])[..., 0]
-    b = mean_values - np.sum(a * mean_guide, axis=-1)
-    return (np.sum(box_mean(a, radius) * guide, axis=-1) + box_mean(b, radius)).astype(np.float32)
-
-
-def refine_edges(importance: np.ndarray, image: np.ndarray, *, radius: int = 8,
-                 eps: float = 1e-2, scale: int = 4) -> np.ndarray:
-    """Snaps a coarse map to the photo's edges: a guided filter (He et al., 2010) with the
-    photo as guide, run at 1/``scale`` resolution for speed. Returns float32 (H, W)."""
-    height, width = importance.shape
-    size = (max(1, width // scale), max(1, height // scale))
-    guide = np.asarray(Image.fromarray(image).resize(size, Image.BOX), np.float32) / 255.0
-    small = np.asarray(Image.fromarray(importance.astype(np.float32)).resize(size, Image.BOX))
-    filtered = guided_filter(guide, small, radius=radius, eps=eps)
-    return upsample(filtered, (height, width))
-
-
-def border_contrast(features: np.ndarray, *, share: float = BORDER_SHARE) -> np.ndarray:
-    """Dissimilarity of each feature cell to the frame's edge: 1 - the mean cosine
-    similarity of the cell's features to the ``share`` most similar cells on the border of
-    the grid. ``features``: (h, w, C) float; returns float32 (h, w), high where a cell looks
-    like nothing on the border (objects seldom fill the frame's edge)."""
-    h, w, channels = features.shape
-    cells = features.reshape(-1, channels).astype(np.float64)
-    cells /= np.linalg.norm(cells, axis=1, keepdims=True) + 1e-6
-    border = np.zeros((h, w), bool)
-    border[[0, -1], :] = border[:, [0, -1]] = True
-    similarity = cells @ cells[border.ravel()].T
-    nearest = max(1, int(round(share * similarity.shape[1])))
-    closest = np.partition(similarity, similarity.shape[1] - nearest, axis=1)[:, -nearest:]
-    return (1.0 - closest.mean(axis=1)).reshape(h, w).astype(np.float32)
-
-
-def fuse_cues(cues: dict[str, np.ndarray], image: np.ndarray, *,
-              names: Sequence[str] = CUE_NAMES, exponent: float = FUSED_EXPONENT,
-              edges: bool = True, border: bool = True) -> np.ndarray:
-    """The fused map of one image from :meth:`Classifier.cues` (batch of one): each named
-    cue upsampled to the image, normalised, multiplied as (CUE_FLOOR + cue), snapped to
-    the photo's edges, normalised and raised to ``exponent``; then (``border``) multiplied
-    by (CUE_FLOOR + the border contrast of the detail layer's features, snapped to edges
-    on its own)^2 and the whole raised to :data:`FINAL_EXPONENT`. Float32 (H, W) in [0, 1]."""
-    shape = image.shape[:2]
-    fused = np.ones(shape, np.float32)
-    for name in names:
-        fused *= CUE_FLOOR + normalize(upsample(cues[name][0], shape))
-    fused = normalize(refine_edges(fused, image) if edges else fused) ** exponent
-    if not border:
-        return fused
-    contrast = normalize(upsample(border_contrast(cues["detail_features"][0]), shape))
-    contrast = refine_edges(contrast, image) if edges else contrast
-    return normalize(fused * (CUE_FLOOR + contrast) ** 2) ** FINAL_EXPONENT
 
 
 def semantic_map(image: np.ndarray, model: MapNetwork | str | None = None, *,
@@ -242,7 +141,7 @@ def semantic_map(image: np.ndarray, model: MapNetwork | str | None = None, *,
     classifier = resolve_model(model, runtime=runtime)
     recipe = recipe or default_recipe(classifier)
     height, width = image.shape[:2]
-    network_input = _network_input(image, working_size, classifier.stride)
+    network_input = resize_for_network(image, working_size, classifier.stride)
     k = min(top_k, classifier.num_classes)
     if recipe in ("fused", "fixations"):
         cues = classifier.cues(network_input, top_k=k)
@@ -264,7 +163,7 @@ def semantic_map(image: np.ndarray, model: MapNetwork | str | None = None, *,
         energy = np.zeros((height, width), np.float32)
         for size in sizes:
             scaled, _ = (features, None) if size == working_size else classifier.predict(
-                _network_input(image, size, classifier.stride))
+                resize_for_network(image, size, classifier.stride))
             energy += normalize(upsample(np.linalg.norm(scaled[0], axis=-1), (height, width)))
         importance = normalize(refine_edges(energy, image) if edges else energy)
     classes = [(int(i), classifier.class_name(int(i)), float(probabilities[0, i])) for i in top]
@@ -321,3 +220,4 @@ def overlay(image: np.ndarray, importance: np.ndarray, *, alpha: float = 0.4,
                 keep = (ys >= 0) & (ys < out.shape[0]) & (xs >= 0) & (xs < out.shape[1])
                 out[ys[keep], xs[keep]] = value
     return out
+

@@ -3,7 +3,7 @@
 Every file msroi writes is a standard JPEG; a :class:`Decoder` is what turns it back into
 pixels for viewing and measuring. :class:`StandardDecoder` is the plain decode any viewer
 does (libjpeg-turbo through Pillow); a learned post-filter plugs in as another decoder.
-Decoders are found by name in :data:`msroi.jpeg.registry.DECODERS` (entry points
+Decoders are found by name in :data:`DECODERS` (entry points
 ``msroi.decoders``); evaluation, the CLIC program and ``msroi decode`` go through them.
 """
 
@@ -16,6 +16,9 @@ from typing import ClassVar
 import numpy as np
 
 from msroi.jpeg.standard import decode as decode_standard
+from msroi.plugins import Registry
+
+DECODER_GROUP = "msroi.decoders"
 
 
 class Decoder(ABC):
@@ -43,11 +46,13 @@ class StandardDecoder(Decoder):
         return decode_standard(data)
 
 
+#: Decoder classes (:class:`Decoder`) by name.
+DECODERS = Registry(DECODER_GROUP, "decoder")
+
+
 def get_decoder(decoder: Decoder | str | None = None) -> Decoder:
     """The decoder given, or a new one of the class registered under a name (default:
     standard)."""
-    from msroi.jpeg.registry import DECODERS
-
     if isinstance(decoder, Decoder):
         return decoder
     return DECODERS.get_class(decoder or StandardDecoder.name)()

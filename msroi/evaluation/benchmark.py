@@ -19,12 +19,12 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from msroi.baselines import MAP_BASELINES
+from msroi.maps.baselines import MAP_BASELINES
 from msroi.errors import BudgetError
 from msroi.io import read_image
-from msroi.jpeg.codec import Codec
-from msroi.jpeg.paper import MIXING_MODELS, PaperCodec
-from msroi.jpeg.registry import CODECS
+from msroi.codecs.base import Codec
+from msroi.codecs.paper import MIXING_MODELS, PaperCodec
+from msroi.codecs.registry import CODECS
 from msroi.jpeg.standard import encode_pillow
 from msroi.metrics import (
     METRIC_NAMES,
@@ -72,13 +72,13 @@ class EvaluateSettings:
     """What the benchmark runs on each image (picklable: it travels to the workers).
 
     ``model`` and ``map_options``: the map (:func:`msroi.maps.semantic_map`); ``judge``:
-    region numbers from :class:`msroi.judge.Judge` (False: none); ``methods``: msroi
+    region numbers from :class:`msroi.evaluation.judge.Judge` (False: none); ``methods``: msroi
     codecs (map-steered), ``peers``: map-blind codecs, ``seeds``: the paper's original
     mixing models; ``oracle``: every msroi method also runs with the judge's object mask
     as its map (rows ``<method>+oracle``), to tell a short map from a short quantiser
     (analysis only, maps are never made from the judge); ``variants_on_curves``: the named
     variants (e.g. ``msroi-rdq-objects``) get rate-quality curves too; ``decoders``: what
-    turns every file back into pixels before it is measured (:mod:`msroi.decode`): rows of
+    turns every file back into pixels before it is measured (:mod:`msroi.decoders.base`): rows of
     the first keep the method's name, every further decoder adds rows ``<method>+<decoder>``
     for the same files (so "msroi-rdq+postfilter" sits beside "mozjpeg" at equal bytes);
     ``fixations``: a ``fixations.csv`` of where people looked at these photos (the shared
@@ -165,8 +165,8 @@ def evaluate_file(settings: EvaluateSettings, path: Path) -> dict[str, list[dict
     """The benchmark's rows for one image: ``per_image`` (every contender at the budget),
     ``curves`` (rate-quality points) and ``map_scores`` (maps against the judge). A pure,
     picklable job: any executor runs it; networks load once per process."""
-    from msroi.decode import shared_decoder
-    from msroi.judge import shared_judge
+    from msroi.decoders.base import shared_decoder
+    from msroi.evaluation.judge import shared_judge
     from msroi.maps import generate_map
 
     decoders = [shared_decoder(name) for name in settings.decoders]
@@ -272,7 +272,7 @@ def people_as_map(density: np.ndarray, model: str | None = None) -> np.ndarray:
     the calibration exponent of the model's fixation readout (the value spread the
     strengths were tuned on; 1 where the model has none). float32 (H, W) in [0, 1]."""
     from msroi.maps import resolve_model
-    from msroi.readout import readout_of
+    from msroi.maps.readout import readout_of
 
     readout = readout_of(resolve_model(model))
     gamma = readout.gamma if readout is not None else 1.0
@@ -285,7 +285,7 @@ def evaluate(files: list[Path], settings: EvaluateSettings | None = None, *, exe
     ``executor`` (default: this process); rows keep the files' order."""
     from tqdm import tqdm
 
-    from msroi.batch.executor import InlineExecutor, run_unordered
+    from msroi.parallel import InlineExecutor, run_unordered
 
     settings = settings or EvaluateSettings()
     executor = executor or InlineExecutor()

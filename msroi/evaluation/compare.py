@@ -62,7 +62,7 @@ def compare_photo(image: np.ndarray, name: str, *, model=None, budget: str = DEF
     """The original, msroi at ``budget`` and each installed peer at msroi's bytes (never
     more), with bytes, bpp, map-weighted PSNR and PSNR-HVS-M. RGB uint8 (H, W, 3) in."""
     from msroi import maps, pipeline
-    from msroi.jpeg.registry import CODECS
+    from msroi.codecs.registry import CODECS
     from msroi.metrics import psnr_hvs_m_rgb, weighted_psnr
     from msroi.jpeg.standard import decode
     from msroi.rate import Budget, compress_to_budget

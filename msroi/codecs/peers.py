@@ -2,7 +2,7 @@
 meet the same budget with them: the peers every benchmark compares against.
 
 Each is a registered codec (``msroi compress --method mozjpeg`` works, the map unused);
-jpegli lives in its own module (:mod:`msroi.jpeg.jpegli`), the pattern for a new codec.
+jpegli lives in its own module (:mod:`msroi.codecs.jpegli`), the pattern for a new codec.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from msroi.jpeg.codec import Codec, CodecSettings, ImageState, option
+from msroi.codecs.base import Codec, CodecSettings, ImageState, option
 from msroi.jpeg.standard import encode_mozjpeg, encode_pillow
 
 

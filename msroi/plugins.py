@@ -1,12 +1,13 @@
-"""Codecs and decoders by name, from Python entry points.
+"""Classes by name from Python entry points: the one mechanism behind the codec and decoder
+registries (:data:`msroi.codecs.CODECS`, :data:`msroi.decoders.DECODERS`).
 
 An installed package declares them in its ``pyproject.toml``::
 
     [project.entry-points."msroi.codecs"]
-    rdq = "msroi.jpeg.rdq:RDQuantiserCodec"
+    rdq = "msroi.codecs.rdq:RDQuantiserCodec"
 
     [project.entry-points."msroi.decoders"]
-    standard = "msroi.decode:StandardDecoder"
+    standard = "msroi.decoders.base:StandardDecoder"
 
 so a new codec (or decoder) is one module plus one line, here or in another package.
 Names are listed without importing anything (``msroi --help`` stays fast); a class is
@@ -20,12 +21,6 @@ from importlib.metadata import entry_points
 from typing import Any, Iterator
 
 from msroi.errors import InvalidArgumentError, MsroiError
-
-CODEC_GROUP = "msroi.codecs"
-#: The codec used where none is named: beats the better of mozjpeg and jpegli where people
-#: look at equal bytes (README, "Results").
-DEFAULT_METHOD = "rdq"
-DECODER_GROUP = "msroi.decoders"
 
 
 class Registry(Mapping):
@@ -67,19 +62,3 @@ class Registry(Mapping):
             return self[name]
         except KeyError:
             raise InvalidArgumentError(f"unknown {self.kind} '{name}' (choose from {', '.join(self)})") from None
-
-
-#: Codec classes (:class:`msroi.jpeg.codec.Codec`) by name.
-CODECS = Registry(CODEC_GROUP, "codec")
-#: Decoder classes (:class:`msroi.decode.Decoder`) by name.
-DECODERS = Registry(DECODER_GROUP, "decoder")
-
-
-def map_codecs() -> list[str]:
-    """Names of the codecs the importance map steers (msroi's methods)."""
-    return [name for name in CODECS if CODECS[name].uses_map]
-
-
-def peer_codecs() -> list[str]:
-    """Names of the map-blind codecs (the standard encoders every benchmark compares with)."""
-    return [name for name in CODECS if not CODECS[name].uses_map]

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from msroi.importance import check_rgb
+from msroi.arrays import check_rgb
 
 JUDGE_PRESET = "deeplabv3_pascal"
 JUDGE_VERSION = "1"  # part of the cache key: bump when the judge's output changes
@@ -46,7 +46,7 @@ class Judge:
     def __init__(self, *, threshold: float = 0.5, faces: bool = True, min_fraction: float = 0.005,
                  cache_dir: str | os.PathLike | None | bool = True):
         from msroi.runtime import LiteModel
-        from msroi.zoo import read_preset
+        from msroi.presets import read_preset
 
         config = read_preset(JUDGE_PRESET)
         self.classes = config["classes"]

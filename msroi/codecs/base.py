@@ -9,7 +9,7 @@ declares in :attr:`Codec.knobs`; codecs never see a budget.
 Each codec declares its settings as a frozen dataclass (:class:`CodecSettings`): the fields
 are the codec's keyword arguments, the fields of its report (``options()`` can be fed back
 to the constructor) and, where a field carries ``help`` (see :func:`option`), an option of
-``msroi compress``. Codecs are found by name in :data:`msroi.jpeg.registry.CODECS`
+``msroi compress``. Codecs are found by name in :data:`msroi.codecs.registry.CODECS`
 (entry points, group ``msroi.codecs``): a new codec is one module and one line in
 ``pyproject.toml``.
 """

@@ -6,9 +6,9 @@ of :mod:`msroi.jpeg.trellis` to minimise ``D + lambda_b R`` with the block's own
 
     lambda_b = base(q) * multiplier_b
 
-where the multiplier (:func:`msroi.jpeg.field.lambda_multiplier`) is what minimising
+where the multiplier (:func:`msroi.codecs.field.lambda_multiplier`) is what minimising
 ``sum_b (w_b + 1/strength) D_b + lambda R`` asks for, ``w_b`` the block's share of where
-people look (the map read as a fixation density, :func:`msroi.jpeg.field.fixation_share`),
+people look (the map read as a fixation density, :func:`msroi.codecs.field.fixation_share`),
 with texture masking on top. ``strength`` 0 ignores the map (the plain rate-distortion
 encoder, one lambda); larger values let the rarely seen background fall further (named:
 :data:`STRENGTHS`). Distortion is measured in the coefficients with a weight per
@@ -30,11 +30,11 @@ from functools import lru_cache
 import numpy as np
 
 from msroi.errors import InvalidArgumentError
-from msroi.importance import check_map
-from msroi.jpeg.codec import Codec, CodecSettings, EncoderState, option
+from msroi.arrays import check_map
+from msroi.codecs.base import Codec, CodecSettings, EncoderState, option
 from msroi.jpeg.dct import SAMPLING, dct_coefficients
 from msroi.jpeg.entropy import baseline_size_zigzag, code_lengths
-from msroi.jpeg.field import (
+from msroi.codecs.field import (
     fixation_density,
     fixation_share,
     lambda_multiplier,
@@ -190,7 +190,7 @@ class RDQuantiserCodec(Codec):
 
     def distortion_weights(self, importance: np.ndarray) -> np.ndarray:
         """The objective's weight per pixel, ``(strength * w + 1) / (strength + 1)`` with
-        ``w`` the map read as a fixation density (:mod:`msroi.jpeg.field`): the inverse of
+        ``w`` the map read as a fixation density (:mod:`msroi.codecs.field`): the inverse of
         the lambda multiplier before masking, so a pixel counts as much as it is favoured."""
         s = self.settings
         return (s.strength * fixation_density(importance, s.density_exponent) + 1) / (s.strength + 1)
