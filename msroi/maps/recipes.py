@@ -5,7 +5,7 @@ issue #13), resized so that its longer side is ``working_size`` pixels and both 
 multiples of the network's stride, so every feature cell covers the same patch of the
 photo. Four recipes (:func:`semantic_map`): ``fixations`` (the default where the model ships
 a fixation readout) predicts where people look, a readout trained on human eye fixations
-over the network's features and the fused map (:mod:`msroi.readout`); ``fused`` (the
+over the network's features and the fused map (:mod:`msroi.maps.readout`); ``fused`` (the
 default for networks that name cue layers otherwise) multiplies three cues of one forward/backward pass (the last features' energy,
 the top classes' gradient x activation, a finer layer's energy), snaps the product to the
 photo's edges with a guided filter and calibrates it for the encoder; ``energy`` is the
@@ -96,7 +96,7 @@ def working_shape(height: int, width: int, *, working_size: int | None, stride: 
 
 def resolve_model(model: MapNetwork | str | None, *, runtime: str = "auto") -> MapNetwork:
     """The map network given, or preset ``model`` (default: the default map model) loaded
-    by :func:`msroi.zoo.load_map_network` with ``runtime``, kept in :data:`NETWORKS`."""
+    by :func:`msroi.presets.load_map_network` with ``runtime``, kept in :data:`NETWORKS`."""
     if isinstance(model, MapNetwork):
         return model
     return NETWORKS.get(str(model or DEFAULT_MAP_MODEL), runtime=runtime)
@@ -129,7 +129,7 @@ def semantic_map(image: np.ndarray, model: MapNetwork | str | None = None, *,
     (``edges=False`` skips it). ``"cam"``: the paper's class activation maps of the top-k
     classes, combined by ``combine``. ``scales`` (energy) overrides :data:`ENERGY_SCALES`.
     None: "fused" where the model names cue layers, else "energy". ``runtime``: how a preset
-    named by ``model`` runs (see :func:`msroi.zoo.load_map_network`).
+    named by ``model`` runs (see :func:`msroi.presets.load_map_network`).
     """
     image = check_rgb(image)
     if top_k < 1:
