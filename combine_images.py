@@ -86,13 +86,13 @@ def print_metrics(image_path, pixels, args, standard: bytes, ours: bytes, qualit
     """One line in the layout of the paper's logs: path, model, PNG/standard/our bytes,
     standard and our quality, then | PSNR SSIM MS-SSIM VIFP PSNR-HVS PSNR-HVS-M of the
     standard JPEG | the same of ours |, on the luma of a yuv420 conversion as VQMT measured
-    (msroi.metrics, protocol "paper")."""
+    (msroi.metrics, protocol "vqmt")."""
     from msroi.io import encode_png
     from msroi.jpeg.standard import decode
     from msroi.metrics import compute_metrics
 
     def metrics(data: bytes) -> str:
-        values = compute_metrics(pixels, decode(data), protocol="paper")
+        values = compute_metrics(pixels, decode(data), protocol="vqmt")
         return " ".join(f"{v:.6f}" for v in values.values())
 
     print(image_path, args.model, len(encode_png(pixels)), len(standard), len(ours),

@@ -68,7 +68,7 @@ def compress(
     budget: Budget | int | float | str | None = None,
     recipe: str | None = None,
     top_k: int = DEFAULT_TOP_K,
-    combine: str = "paper",
+    combine: str = "ranking",
     working_size: int | None = DEFAULT_WORKING_SIZE,
     runtime: str = "auto",
     codec_options: dict[str, Any] | None = None,

@@ -33,7 +33,7 @@ def test_evaluate_cli_on_three_images(three_images, tmp_path, monkeypatch, capsy
         assert (out / name).is_file(), name
     per_image = pd.read_csv(out / "per_image.csv")
     expected = {"jpeg", "msroi-paper", "msroi-rdq",
-                "msroi-rdq-objects", "mozjpeg", "jpegli"} | {f"seed-m{k}" for k in range(1, 7)}
+                "msroi-rdq-objects", "mozjpeg", "jpegli"} | {f"original-m{k}" for k in range(1, 7)}
     assert set(per_image.method) == expected
     budget = per_image[per_image.method == "jpeg"].set_index("image").bytes
     for _, row in per_image.iterrows():
@@ -74,7 +74,7 @@ def test_evaluate_oracle_rows_use_the_judge_masks(three_images, tmp_path, monkey
     monkeypatch.setenv("MSROI_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "results"
     assert cli.main(["evaluate", "--data", str(three_images), "--out", str(out), "-q",
-                     "--methods", "rdq", "--peers", "mozjpeg", "--no-seeds", "--no-curves",
+                     "--methods", "rdq", "--peers", "mozjpeg", "--no-mixing-models", "--no-curves",
                      "--oracle"]) == 0
     per_image = pd.read_csv(out / "per_image.csv")
     scores = pd.read_csv(out / "map_scores.csv")  # every map table has recall beside AUC

@@ -70,7 +70,7 @@ def test_evaluate_gives_its_pinned_table(cat, tmp_path, regenerate_expected):
 
     photo = tmp_path / "cat.png"
     Image.fromarray(cat).save(photo)
-    settings = benchmark.EvaluateSettings(methods=("rdq", "paper"), peers=("mozjpeg",), seeds=(),
+    settings = benchmark.EvaluateSettings(methods=("rdq", "paper"), peers=("mozjpeg",), mixing_models=(),
                                          curve_qualities=(), judge=False)
     summary = benchmark.evaluate([photo], settings, progress=False).summary.set_index("method")
     got = {method: {"bytes": int(row.bytes), "psnr": round(float(row.psnr), 4),

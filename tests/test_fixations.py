@@ -127,7 +127,7 @@ def test_evaluate_with_fixations_scores_maps_against_people_and_weights_psnr(tmp
                                     for x, y in rng.normal([100, 60], 10, (5, 2))]
     csv_path = tmp_path / "fixations.csv"
     csv_path.write_text("\n".join(rows) + "\n")
-    settings = benchmark.EvaluateSettings(methods=("rdq",), peers=("mozjpeg",), seeds=(),
+    settings = benchmark.EvaluateSettings(methods=("rdq",), peers=("mozjpeg",), mixing_models=(),
                                          curve_qualities=(30, 50, 70, 90), judge=False, oracle=True,
                                          fixations=str(csv_path), perceptual=True)
     result = benchmark.evaluate([photo], settings, progress=False)

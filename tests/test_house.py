@@ -86,7 +86,8 @@ def test_the_cycle_finder_finds_a_circle():
 #: the pipeline's: arrays -> bitstream -> codecs -> rate -> maps -> one image -> folders.
 FLOORS = [
     ["msroi.errors"],
-    ["msroi.arrays", "msroi.quiet", "msroi.plugins", "msroi.metrics", "msroi.jpeg", "msroi.parallel"],
+    ["msroi.names", "msroi.plugins", "msroi.quiet"],  # choices by name; entry points; quiet imports
+    ["msroi.arrays", "msroi.metrics", "msroi.jpeg", "msroi.parallel"],
     ["msroi.io", "msroi.runtime", "msroi.fixations", "msroi.codecs"],
     ["msroi.nn", "msroi.rate"],  # nn: Keras builders, never presets or files; rate: no maps
     ["msroi.presets"],  # the only owner of preset folders

@@ -80,16 +80,20 @@ def test_paper_combination_is_exponential_ranking():
     m1, m2, m3 = (np.full((2, 2), v, np.float32) for v in (1.0, 0.5, 0.2))
     # start 1.2 * m3, then (roi + m2) / 2, then (roi + m1) / 2
     expected = ((1.2 * 0.2 + 0.5) / 2 + 1.0) / 2
-    np.testing.assert_allclose(maps.combine_paper([m1, m2, m3]), expected)
+    np.testing.assert_allclose(maps.combine_ranking([m1, m2, m3]), expected)
     np.testing.assert_allclose(maps.combine_sum([m1, m2, m3]), 1.7)
-    np.testing.assert_allclose(maps.combine_paper([m2]), 0.6)
+    np.testing.assert_allclose(maps.combine_ranking([m2]), 0.6)
 
 
 def test_sum_combination_and_bad_options(classifier, cat):
     summed = maps.generate_map(cat, classifier, combine="sum")
     assert summed.shape == cat.shape[:2]
-    with pytest.raises(ValueError, match="unknown combination"):
+    with pytest.raises(ValueError, match="unknown combination 'max' .choose from ranking, sum"):
         maps.generate_map(cat, classifier, combine="max")
+    # the ranking's old name (before "paper" meant one thing) is still read, as the default
+    ranked = maps.generate_map(cat, classifier, recipe="cam")
+    np.testing.assert_array_equal(maps.generate_map(cat, classifier, recipe="cam", combine="paper"), ranked)
+    assert not np.array_equal(maps.generate_map(cat, classifier, recipe="cam", combine="sum"), ranked)
     with pytest.raises(ValueError, match="RGB uint8"):
         maps.generate_map(cat.astype(np.float32), classifier)
 

@@ -88,15 +88,17 @@ def test_studio_luma_levels():
 
 def test_protocols_return_the_six_metrics(pair):
     reference, test = pair
-    paper = metrics.compute_metrics(reference, test, protocol="paper")
+    paper = metrics.compute_metrics(reference, test, protocol="vqmt")
     rgb = metrics.compute_metrics(reference, test, protocol="rgb")
     assert tuple(paper) == tuple(rgb) == metrics.METRIC_NAMES
-    better = metrics.compute_metrics(reference, _jpeg(reference, 90), protocol="paper")
+    better = metrics.compute_metrics(reference, _jpeg(reference, 90), protocol="vqmt")
     assert all(better[m] > paper[m] for m in metrics.METRIC_NAMES)
-    a, b = protocol.paper_planes(reference[:250, :250], test[:250, :250])
+    a, b = protocol.vqmt_planes(reference[:250, :250], test[:250, :250])
     assert a.shape == (240, 240) and a.dtype == np.uint8
-    with pytest.raises(ValueError, match="unknown protocol"):
-        metrics.compute_metrics(reference, test, protocol="vqmt")
+    with pytest.raises(ValueError, match="unknown protocol 'yuv' .choose from vqmt, rgb"):
+        metrics.compute_metrics(reference, test, protocol="yuv")
+    # the protocol's old name (before "paper" meant one thing) is still read
+    assert metrics.compute_metrics(reference, test, protocol="paper") == paper
 
 
 def test_region_metrics_on_synthetic_masks():

@@ -25,14 +25,14 @@ def small(cat):
     return np.ascontiguousarray(cat[40:64, 60:92])  # 24 x 32
 
 
-@pytest.mark.parametrize("model", MIXING_MODELS)
-def test_mixing_models_equal_the_literal_loop(small, model):
+@pytest.mark.parametrize("mixing_model", MIXING_MODELS)
+def test_mixing_models_equal_the_literal_loop(small, mixing_model):
     ladder = quality_ladder(small)
     assert ladder.shape == (10, *small.shape)
-    for name, saliency in _maps(small.shape[:2]).items():
-        expected = literal_mix(ladder, saliency, model)
-        got = mix(ladder, quality_levels(saliency, model))
-        np.testing.assert_array_equal(got, expected, err_msg=f"model {model}, map {name}")
+    for name, importance in _maps(small.shape[:2]).items():
+        expected = literal_mix(ladder, importance, mixing_model)
+        got = mix(ladder, quality_levels(importance, mixing_model))
+        np.testing.assert_array_equal(got, expected, err_msg=f"mixing model {mixing_model}, map {name}")
 
 
 def test_levels_stay_in_range_and_zero_map_is_safe():
@@ -46,9 +46,9 @@ def test_levels_stay_in_range_and_zero_map_is_safe():
 
 
 def test_model_6_uses_quality_80_and_100(small):
-    saliency = np.zeros(small.shape[:2], np.uint8)
-    saliency[:, 16:] = 255
-    levels = quality_levels(saliency, 6)
+    importance = np.zeros(small.shape[:2], np.uint8)
+    importance[:, 16:] = 255
+    levels = quality_levels(importance, 6)
     assert set(np.unique(levels[:, :16])) == {7} and set(np.unique(levels[:, 16:])) == {9}
 
 
@@ -56,10 +56,10 @@ def _write_inputs(tmp_path, image):
     image_path = tmp_path / "photo.png"
     Image.fromarray(image).save(image_path)
     h, w = image.shape[:2]
-    saliency = np.zeros((h // 2, w // 2), np.uint8)  # another size: resized to the image
-    saliency[h // 8: 3 * h // 8, w // 8: 3 * w // 8] = 255
+    importance = np.zeros((h // 2, w // 2), np.uint8)  # another size: resized to the image
+    importance[h // 8: 3 * h // 8, w // 8: 3 * w // 8] = 255
     map_path = tmp_path / "map.jpg"
-    Image.fromarray(saliency).save(map_path, quality=95)
+    Image.fromarray(importance).save(map_path, quality=95)
     return str(image_path), str(map_path)
 
 

@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from msroi.cli.compare import write_page
-from msroi.cli.options import add_executor_options, add_map_options, check_model, int_in_range, map_options
+from msroi.cli.options import (add_executor_options, add_map_options, check_model, int_in_range,
+                               map_options, old_names)
 from msroi.errors import MsroiError
 
 
@@ -14,13 +15,14 @@ def arguments(p: argparse.ArgumentParser) -> None:
     from msroi.codecs.paper import MIXING_MODELS
     from msroi.codecs.registry import map_codecs, peer_codecs
     from msroi.decoders import DECODERS
-    from msroi.metrics.protocol import PROTOCOLS
+    from msroi.metrics.protocol import PROTOCOLS, RENAMED_PROTOCOLS
 
     p.add_argument("--data", required=True, help="folder of images (e.g. Kodak)")
     p.add_argument("--out", help="folder for CSV files and plots (default results/evaluate-<data>)")
     p.add_argument("--quality", type=int, default=50, help="reference quality of the standard JPEG (budget)")
-    p.add_argument("--protocol", choices=PROTOCOLS, default="paper",
-                   help="metrics on yuv420 luma as the paper (default) or on RGB")
+    p.add_argument("--protocol", choices=PROTOCOLS, default="vqmt", type=old_names(RENAMED_PROTOCOLS),
+                   help="vqmt = metrics on yuv420 luma as the paper measured with VQMT (default; "
+                        "'paper' still read), rgb = on RGB")
     p.add_argument("--methods", nargs="+", choices=map_codecs(), default=map_codecs(),
                    help="msroi methods (codecs the map steers; default all)")
     p.add_argument("--peers", nargs="*", choices=peer_codecs(),
@@ -29,7 +31,8 @@ def arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--decoder", nargs="+", choices=list(DECODERS), default=["standard"],
                    help="what turns every file back into pixels before measuring (default "
                         "standard); further decoders add rows <method>+<decoder>")
-    p.add_argument("--no-seeds", action="store_true", help="skip the paper's mixing models 1..6")
+    p.add_argument("--no-mixing-models", "--no-seeds", dest="no_mixing_models", action="store_true",
+                   help="skip the paper's original program at its mixing models 1..6 (rows original-m1..m6)")
     p.add_argument("--no-curves", action="store_true", help="skip rate-quality curves and BD-rates")
     p.add_argument("--curve-qualities", nargs="+", type=int_in_range(1, 100), metavar="Q",
                    help="libjpeg-turbo qualities whose sizes are the curves' budgets (default 20 30 ... 90)")
@@ -92,7 +95,7 @@ def run(args) -> int:
     settings = benchmark.EvaluateSettings(
         model=args.model, map_options=map_options(args), judge=not args.no_judge,
         reference_quality=args.quality, protocol=args.protocol, methods=tuple(args.methods),
-        peers=tuple(args.peers), seeds=() if args.no_seeds else benchmark.MIXING_MODELS,
+        peers=tuple(args.peers), mixing_models=() if args.no_mixing_models else benchmark.MIXING_MODELS,
         curve_qualities=() if args.no_curves else tuple(args.curve_qualities or benchmark.CURVE_QUALITIES),
         oracle=args.oracle, variants_on_curves=args.variant_curves, decoders=tuple(args.decoder),
         fixations=args.fixations, perceptual=args.perceptual)

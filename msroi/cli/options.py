@@ -44,7 +44,7 @@ def budget_text(text: str) -> str:
 
 
 def add_map_options(parser: argparse.ArgumentParser) -> None:
-    from msroi.maps import COMBINERS, DEFAULT_TOP_K, DEFAULT_WORKING_SIZE, MAP_RECIPES
+    from msroi.maps import COMBINERS, DEFAULT_TOP_K, DEFAULT_WORKING_SIZE, MAP_RECIPES, RENAMED_COMBINERS
     from msroi.presets import RUNTIMES
 
     parser.add_argument("--model", help="map model preset or folder (default: the default "
@@ -58,8 +58,10 @@ def add_map_options(parser: argparse.ArgumentParser) -> None:
         "otherwise); cam = the paper's top-k class activation maps"))
     parser.add_argument("--top-k", type=int_in_range(1), default=DEFAULT_TOP_K,
                         help=f"classes combined into the map (default {DEFAULT_TOP_K})")
-    parser.add_argument("--combine", choices=sorted(COMBINERS), default="paper",
-                        help="map recipe cam: how class maps are combined (default: the paper's ranking)")
+    parser.add_argument("--combine", choices=sorted(COMBINERS), default="ranking",
+                        type=old_names(RENAMED_COMBINERS),
+                        help="map recipe cam: how class maps are combined: ranking = the paper's exponential "
+                        "ranking (default; 'paper' still read), sum")
     parser.add_argument("--working-size", type=int_in_range(0),
                         default=DEFAULT_WORKING_SIZE,
                         help=f"longer side of the network input in pixels (default {DEFAULT_WORKING_SIZE}); 0 = full resolution")
@@ -72,6 +74,12 @@ def map_options(args) -> dict:
     """Map settings as keyword arguments of msroi.maps.semantic_map and msroi.pipeline."""
     return {"recipe": args.recipe, "top_k": args.top_k, "combine": args.combine,
             "working_size": args.working_size or None, "runtime": args.runtime}
+
+
+def old_names(renamed: dict):
+    """An argparse type for a choice some of whose values were renamed: the old spelling
+    becomes the new one before argparse checks the choices."""
+    return lambda text: renamed.get(text, text)
 
 
 def parse_with(parse):

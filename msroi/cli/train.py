@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from msroi.cli.options import int_in_range
+from msroi.cli.options import int_in_range, old_names
 from msroi.presets import read_preset
 from msroi.errors import MsroiError
 
 
 def arguments(p: argparse.ArgumentParser) -> None:
-    from msroi.training.fit import OPTIMISERS
+    from msroi.training.fit import OPTIMISERS, RENAMED_OPTIMISERS
 
     p.add_argument("data", nargs="?", help="class-folder tree (ImageNet or Caltech-256 layout) or CSV manifest (path,label)")
     p.add_argument("--config", help="JSON file of options (see train/*.json); flags override it")
@@ -22,7 +22,9 @@ def arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps-per-epoch", dest="steps_per_epoch", type=int)
     p.add_argument("--image-size", dest="image_size", type=int)
     p.add_argument("--optimiser", "--recipe", dest="optimiser", choices=sorted(OPTIMISERS),
-                   help="paper: Adam lr 0.002 eps 0.1 wd 5e-4; modern: cosine, label smoothing")
+                   type=old_names(RENAMED_OPTIMISERS), help=(
+                       "dcc2017 (the paper's; 'paper' still read): Adam lr 0.002 eps 0.1 wd 5e-4; "
+                       "modern: cosine, label smoothing"))
     p.add_argument("--lr", dest="learning_rate", type=float)
     p.add_argument("--fine-tune", dest="freeze_backbone", action="store_false", default=None,
                    help="train the VGG16 backbone too (at --backbone-lr-scale x the learning rate)")

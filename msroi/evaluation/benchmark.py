@@ -52,8 +52,9 @@ BD_ANCHORS = ("libjpeg-turbo", "mozjpeg", "jpegli")
 VARIANTS = {"rdq": {"rdq-objects": {"strength": "objects"}}}
 
 
-def contenders(methods: Iterable[str], peers: Iterable[str], seeds: Iterable[int]) -> dict[str, Codec]:
-    """Named codecs: ``msroi-<method>``, the peers, ``seed-m<k>`` (the paper's original
+def contenders(methods: Iterable[str], peers: Iterable[str],
+               mixing_models: Iterable[int]) -> dict[str, Codec]:
+    """Named codecs: ``msroi-<method>``, the peers, ``original-m<k>`` (the paper's original
     algorithm: plain Huffman tables, final quality searched in 21..90)."""
     out: dict[str, Codec] = {}
     for method in methods:
@@ -62,8 +63,8 @@ def contenders(methods: Iterable[str], peers: Iterable[str], seeds: Iterable[int
             out[f"msroi-{name}"] = CODECS.get_class(method)(**options)
     for peer in peers:
         out[peer] = CODECS.get_class(peer)()
-    for k in seeds:
-        out[f"seed-m{k}"] = PaperCodec(mixing_model=k, optimize=False, quality_range=(21, 90))
+    for k in mixing_models:
+        out[f"original-m{k}"] = PaperCodec(mixing_model=k, optimize=False, quality_range=(21, 90))
     return out
 
 
@@ -73,8 +74,8 @@ class EvaluateSettings:
 
     ``model`` and ``map_options``: the map (:func:`msroi.maps.semantic_map`); ``judge``:
     region numbers from :class:`msroi.evaluation.judge.Judge` (False: none); ``methods``: msroi
-    codecs (map-steered), ``peers``: map-blind codecs, ``seeds``: the paper's original
-    mixing models; ``oracle``: every msroi method also runs with the judge's object mask
+    codecs (map-steered), ``peers``: map-blind codecs, ``mixing_models``: the paper's
+    original program at these mixing models (rows ``original-m<k>``); ``oracle``: every msroi method also runs with the judge's object mask
     as its map (rows ``<method>+oracle``), to tell a short map from a short quantiser
     (analysis only, maps are never made from the judge); ``variants_on_curves``: the named
     variants (e.g. ``msroi-rdq-objects``) get rate-quality curves too; ``decoders``: what
@@ -96,10 +97,10 @@ class EvaluateSettings:
     map_options: dict = field(default_factory=dict)
     judge: bool = True
     reference_quality: int = 50
-    protocol: str = "paper"
+    protocol: str = "vqmt"
     methods: tuple[str, ...] = ("paper", "rdq")
     peers: tuple[str, ...] = ("libjpeg-turbo-opt", "mozjpeg", "jpegli")
-    seeds: tuple[int, ...] = MIXING_MODELS
+    mixing_models: tuple[int, ...] = MIXING_MODELS
     curve_qualities: tuple[int, ...] = CURVE_QUALITIES
     oracle: bool = False
     variants_on_curves: bool = False
@@ -184,7 +185,7 @@ def evaluate_file(settings: EvaluateSettings, path: Path) -> dict[str, list[dict
         return [{**row, "method": row["method"] + ("" if i == 0 else f"+{decoder.name}"),
                  **measure(data, METRIC_NAMES, decoder)} for i, decoder in enumerate(decoders)]
 
-    at_budget = contenders(settings.methods, settings.peers, settings.seeds)
+    at_budget = contenders(settings.methods, settings.peers, settings.mixing_models)
     on_curves = _on_curves(settings, at_budget)
     rows = []
     start = time.perf_counter()

@@ -17,10 +17,11 @@ import pandas as pd
 from msroi.io import read_image
 from msroi.arrays import map_to_uint8
 from msroi.codecs.paper import find_best_quality, mix_image
+from msroi.errors import InvalidArgumentError
 from msroi.jpeg.standard import decode, encode_pillow
 from msroi.metrics import METRIC_NAMES, compute_metrics
 
-LOG_COLUMNS = ["path", "model", "png_bytes", "jpeg_bytes", "ours_bytes", "jpeg_q", "ours_q"]
+LOG_COLUMNS = ["path", "mixing_model", "png_bytes", "jpeg_bytes", "ours_bytes", "jpeg_q", "ours_q"]
 
 
 def read_paper_log(path: str | Path) -> pd.DataFrame:
@@ -37,7 +38,7 @@ def read_paper_log(path: str | Path) -> pd.DataFrame:
         rows.append(row)
     frame = pd.DataFrame(rows)
     if frame.empty:
-        raise ValueError(f"{path}: no log lines in the expected layout")
+        raise InvalidArgumentError(f"{path}: no log lines in the expected layout")
     frame["image"] = frame.path.map(lambda p: Path(p).name)
     for column in LOG_COLUMNS[1:]:
         frame[column] = frame[column].astype(int)
@@ -56,10 +57,10 @@ def paper_protocol(files: list[Path], *, map_maker: Callable[[np.ndarray], np.nd
         standard = encode_pillow(pixels, quality)
         mixed = mix_image(pixels, map_to_uint8(map_maker(pixels)), mixing_model=mixing_model)
         q, data, met = find_best_quality(mixed, len(standard) * (1 + threshold_pct / 100))
-        row = {"image": path.name, "model": mixing_model, "jpeg_bytes": len(standard),
+        row = {"image": path.name, "mixing_model": mixing_model, "jpeg_bytes": len(standard),
                "ours_bytes": len(data), "jpeg_q": quality, "ours_q": q, "budget_met": met}
         for prefix, encoded in (("jpeg", standard), ("ours", data)):
-            values = compute_metrics(pixels, decode(encoded), protocol="paper")
+            values = compute_metrics(pixels, decode(encoded), protocol="vqmt")
             row.update({f"{prefix}_{m}": v for m, v in values.items()})
         rows.append(row)
     return pd.DataFrame(rows)

@@ -27,6 +27,7 @@ from msroi.errors import InvalidArgumentError, ModelError
 from msroi.maps.cues import fuse_cues
 from msroi.maps.guided import refine_edges, upsample
 from msroi.maps.readout import readout_inputs, readout_of
+from msroi.names import canonical
 from msroi.presets import DEFAULT_MAP_MODEL, NetworkCache
 from msroi.runtime import MapNetwork
 
@@ -49,7 +50,7 @@ ENERGY_SCALES = (1.0, 1.4)
 NETWORKS = NetworkCache()
 
 
-def combine_paper(maps: Sequence[np.ndarray]) -> np.ndarray:
+def combine_ranking(maps: Sequence[np.ndarray]) -> np.ndarray:
     """The paper's exponential ranking; ``maps`` are ordered from the most probable class.
 
     Starts with 1.2 x the k-th class map, then combined = (combined + map) / 2 for classes k-1 down
@@ -67,9 +68,11 @@ def combine_sum(maps: Sequence[np.ndarray]) -> np.ndarray:
 
 
 COMBINERS: dict[str, Callable[[Sequence[np.ndarray]], np.ndarray]] = {
-    "paper": combine_paper,
+    "ranking": combine_ranking,
     "sum": combine_sum,
 }
+#: Older spellings still read ("paper": the ranking, before the word meant one thing).
+RENAMED_COMBINERS = {"paper": "ranking"}
 
 
 @dataclass
@@ -111,7 +114,7 @@ def resize_for_network(image: np.ndarray, size: int | None, stride: int) -> np.n
 
 def semantic_map(image: np.ndarray, model: MapNetwork | str | None = None, *,
                  recipe: str | None = None, top_k: int = DEFAULT_TOP_K,
-                 combine: str = "paper",
+                 combine: str = "ranking",
                  working_size: int | None = DEFAULT_WORKING_SIZE,
                  scales: tuple[float, ...] | None = None, edges: bool = True,
                  runtime: str = "auto") -> SemanticMap:
@@ -134,10 +137,9 @@ def semantic_map(image: np.ndarray, model: MapNetwork | str | None = None, *,
     image = check_rgb(image)
     if top_k < 1:
         raise InvalidArgumentError("top_k must be at least 1")
-    if combine not in COMBINERS:
-        raise InvalidArgumentError(f"unknown combination '{combine}' (choose from {', '.join(COMBINERS)})")
-    if recipe is not None and recipe not in MAP_RECIPES:
-        raise InvalidArgumentError(f"unknown map recipe '{recipe}' (choose from {', '.join(MAP_RECIPES)})")
+    combine = canonical(combine, COMBINERS, kind="combination", renamed=RENAMED_COMBINERS)
+    if recipe is not None:
+        canonical(recipe, MAP_RECIPES, kind="map recipe")
     classifier = resolve_model(model, runtime=runtime)
     recipe = recipe or default_recipe(classifier)
     height, width = image.shape[:2]

@@ -2,7 +2,7 @@
 shape, reference first; nothing here knows how a file was made.
 
 The six metrics of the paper's table are reachable by name through
-:func:`compute_metrics` (protocols ``"paper"``: VQMT-style luma of a yuv420 conversion,
+:func:`compute_metrics` (protocols ``"vqmt"``, the paper's: VQMT-style luma of a yuv420 conversion,
 and ``"rgb"``).
 """
 

@@ -1,6 +1,6 @@
 """The six metrics of the paper's table under two protocols, reachable by name.
 
-- ``"paper"``: as the authors measured with VQMT: both images converted to yuv420p the way
+- ``"vqmt"`` (the paper's; ``"paper"`` before): as the authors measured with VQMT: both images converted to yuv420p the way
   ffmpeg does (limited-range BT.601), sizes cut to multiples of 16 (top-left kept), every
   metric on the luma plane alone.
 - ``"rgb"``: PSNR with one MSE over all RGB samples; SSIM, MS-SSIM and VIFP averaged
@@ -16,27 +16,26 @@ from msroi.metrics.basic import (check_pair, multiscale_structural_similarity,
                                  studio_luma)
 from msroi.metrics.hvs import hvs_mse
 from msroi.metrics.vif import visual_information_fidelity
+from msroi.names import canonical
 
 METRIC_NAMES = ("psnr", "ssim", "ms_ssim", "vifp", "psnr_hvs", "psnr_hvs_m")
-PROTOCOLS = ("paper", "rgb")
+PROTOCOLS = ("vqmt", "rgb")
+#: Older spellings still read.
+RENAMED_PROTOCOLS = {"paper": "vqmt"}
 
 
-def paper_planes(reference: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def vqmt_planes(reference: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The luma planes VQMT saw: limited-range BT.601 Y, cut to multiples of 16."""
     reference, test = check_pair(reference, test)
     h, w = (reference.shape[0] // 16) * 16, (reference.shape[1] // 16) * 16
     return studio_luma(reference[:h, :w]), studio_luma(test[:h, :w])
 
 
-def compute_metrics(reference: np.ndarray, test: np.ndarray, *, protocol: str = "paper",
+def compute_metrics(reference: np.ndarray, test: np.ndarray, *, protocol: str = "vqmt",
                     names: tuple[str, ...] = METRIC_NAMES) -> dict[str, float]:
     """{metric name: value} for RGB uint8 images (H, W, 3), reference first."""
-    if protocol == "paper":
-        a, b = paper_planes(reference, test)
-    elif protocol == "rgb":
-        a, b = check_pair(reference, test)
-    else:
-        raise ValueError(f"unknown protocol '{protocol}' (choose from {', '.join(PROTOCOLS)})")
+    protocol = canonical(protocol, PROTOCOLS, kind="protocol", renamed=RENAMED_PROTOCOLS)
+    a, b = vqmt_planes(reference, test) if protocol == "vqmt" else check_pair(reference, test)
     unknown = set(names) - set(METRIC_NAMES)
     if unknown:
         raise ValueError(f"unknown metrics: {', '.join(sorted(unknown))}")

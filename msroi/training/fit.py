@@ -8,17 +8,20 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from msroi.errors import MsroiError
+from msroi.names import canonical
 
-#: Optimisers by name. "paper": Prakash et al.'s train.py/params.py (Adam, lr 0.002,
+#: Optimisers by name. "dcc2017": Prakash et al.'s train.py/params.py (Adam, lr 0.002,
 #: epsilon 0.1, weight decay 5e-4). "modern": AdamW-style decoupled decay, cosine decay,
 #: label smoothing. (Called "recipe" before: a word the map recipes use; a config file's
 #: "recipe" key is still read as "optimiser".)
 OPTIMISERS = {
-    "paper": {"learning_rate": 0.002, "epsilon": 0.1, "weight_decay": 5e-4, "cosine": False,
-              "label_smoothing": 0.0},
+    "dcc2017": {"learning_rate": 0.002, "epsilon": 0.1, "weight_decay": 5e-4, "cosine": False,
+                "label_smoothing": 0.0},
     "modern": {"learning_rate": 1e-3, "epsilon": 1e-7, "weight_decay": 1e-4, "cosine": True,
                "label_smoothing": 0.1},
 }
+#: Older spellings still read ("paper": the paper's optimiser, before the word meant one thing).
+RENAMED_OPTIMISERS = {"paper": "dcc2017"}
 
 
 @dataclass
@@ -33,7 +36,7 @@ class TrainConfig:
     batch_size: int = 32
     epochs: int = 10
     steps_per_epoch: int | None = None
-    optimiser: str = "paper"
+    optimiser: str = "dcc2017"
     learning_rate: float | None = None
     freeze_backbone: bool = True
     backbone_lr_scale: float = 0.1
@@ -154,9 +157,8 @@ def _train(config: TrainConfig, *, verbose: int, callbacks: list | None) -> Trai
     from msroi import presets
     from msroi.io import claim_run_folder
 
-    if config.optimiser not in OPTIMISERS:
-        raise MsroiError(f"unknown optimiser '{config.optimiser}' (choose from {', '.join(OPTIMISERS)})")
-    optimiser = dict(OPTIMISERS[config.optimiser])
+    optimiser = dict(OPTIMISERS[canonical(config.optimiser, OPTIMISERS, kind="optimiser",
+                                          renamed=RENAMED_OPTIMISERS)])
     if config.learning_rate is not None:
         optimiser["learning_rate"] = config.learning_rate
     if config.cache_views and not config.freeze_backbone:
