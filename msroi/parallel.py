@@ -38,10 +38,48 @@ DASK_ENV = "MSROI_DASK_SCHEDULER"
 
 
 def usable_cores() -> int:
+    """The cores this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+def threads_per_process() -> int:
+    """This process's share of the cores: what :func:`thread_environment` gave a worker,
+    else every usable core. The share travels as ``OMP_NUM_THREADS`` because the native
+    libraries (TensorFlow, oneDNN, OpenMP) read it when they start, before any of our code
+    could tell them; LiteRT's interpreters take it from here."""
+    share = os.environ.get("OMP_NUM_THREADS", "")
+    if share.isdigit() and int(share) > 0:
+        return int(share)
+    return usable_cores()
+
+
+class ProcessCache:
+    """What a process loads once and every job in it reuses (a map network, a decoder that
+    holds a network, the judge), by key: the one place such state lives. Jobs stay pure
+    functions of their arguments (a key names everything the object depends on); a pool
+    worker (spawned, never forked) starts with an empty cache. :meth:`clear` frees it all."""
+
+    def __init__(self):
+        self._objects: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, make: Callable[[], Any]) -> Any:
+        """The object kept under ``key``, made by ``make()`` the first time."""
+        with self._lock:  # one load even when threads (Dask) ask at once
+            if key not in self._objects:
+                self._objects[key] = make()
+            return self._objects[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._objects.clear()
+
+
+#: This process's cache (see :class:`ProcessCache`).
+LOADED = ProcessCache()
 
 
 class WorkerLost(Exception):

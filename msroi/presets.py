@@ -198,23 +198,6 @@ def load_map_network(name: str | os.PathLike = DEFAULT_MAP_MODEL, *,
                           info=config, cue_layers=config.get("map", {}).get("cue_layers"))
 
 
-class NetworkCache:
-    """Loaded map networks by (preset, runtime): :meth:`get` loads once, :meth:`clear`
-    drops them all."""
-
-    def __init__(self):
-        self._networks: dict[tuple[str, str], MapNetwork] = {}
-
-    def get(self, name: str, *, runtime: str = "auto") -> MapNetwork:
-        key = (str(name), runtime)
-        if key not in self._networks:
-            self._networks[key] = load_map_network(name, runtime=runtime)
-        return self._networks[key]
-
-    def clear(self) -> None:
-        self._networks.clear()
-
-
 def vgg16_msroi_from_imagenet(**kwargs) -> keras.Model:
     """VGG16-MSROI (see :func:`msroi.nn.vgg16_msroi`) with the ImageNet VGG16 backbone loaded."""
     from msroi.nn import ARCHITECTURES

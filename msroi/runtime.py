@@ -12,12 +12,12 @@ preset's exported LiteRT file (``litert`` in its ``config.json``, written by
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 
+from msroi.parallel import threads_per_process
 from msroi.errors import ModelError
 from msroi.quiet import held_stderr
 
@@ -75,29 +75,16 @@ class MapNetwork:
         return images
 
 
-def default_threads() -> int:
-    """Interpreter threads: this process's share of the cores (``OMP_NUM_THREADS``, which
-    the batch executor sets for each worker), else every usable core (LiteRT's own default
-    is one thread: half the speed on two cores)."""
-    share = os.environ.get("OMP_NUM_THREADS", "")
-    if share.isdigit() and int(share) > 0:
-        return int(share)
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
 class LiteModel:
     """A LiteRT flatbuffer ready to run on inputs of any shape: it re-plans its tensors
     when an input's shape changes (quietly: LiteRT announces its CPU delegate on stderr)
     and returns the outputs in the order they were exported (``Identity``,
-    ``Identity_1``, ...). ``threads``: default :func:`default_threads`."""
+    ``Identity_1``, ...). ``threads``: default :func:`msroi.parallel.threads_per_process`."""
 
     def __init__(self, path: str | Path, *, threads: int | None = None):
         from ai_edge_litert.interpreter import Interpreter
 
-        self._interpreter = Interpreter(model_path=str(path), num_threads=threads or default_threads())
+        self._interpreter = Interpreter(model_path=str(path), num_threads=threads or threads_per_process())
         details = self._interpreter.get_input_details()
         #: Input names in the model's order.
         self.inputs = [d["name"] for d in details]
@@ -137,7 +124,7 @@ class LiteClassifier(MapNetwork):
 
     ``model_path``: the ``.tflite`` file (see :mod:`msroi.nn.export`); ``head_path``: the
     ``.npz`` holding the dense layer's ``kernel`` (C, N) for class activation maps;
-    ``threads``: interpreter threads (default :func:`default_threads`).
+    ``threads``: interpreter threads (default :func:`msroi.parallel.threads_per_process`).
     """
 
     def __init__(self, model_path: str | Path, head_path: str | Path, *, stride: int,

@@ -486,3 +486,33 @@ def test_compress_file_job_reports_bad_bytes_as_one_line():
 
     result = compress_file(CompressSettings(), "x.png", b"\x89PNG\r\n\x1a\nrubbish")
     assert result.data is None and result.error.startswith("x.png: ")
+
+
+def test_the_process_cache_loads_once_per_key_and_clears():
+    from msroi.parallel import ProcessCache
+
+    cache, made = ProcessCache(), []
+    first = cache.get(("thing", 1), lambda: made.append(1) or object())
+    assert cache.get(("thing", 1), lambda: made.append(2) or object()) is first
+    assert cache.get(("thing", 2), lambda: made.append(3) or object()) is not first
+    assert made == [1, 3]
+    cache.clear()
+    assert cache.get(("thing", 1), lambda: made.append(4) or object()) is not first
+    assert made == [1, 3, 4]
+
+
+def test_the_judge_is_shared_per_cache_folder(monkeypatch, tmp_path):
+    from msroi.evaluation import judge
+    from msroi.parallel import LOADED
+
+    made = []
+    monkeypatch.setattr(judge, "Judge", lambda: made.append(judge.default_cache_dir()) or object())
+    LOADED.clear()
+    try:
+        monkeypatch.setenv("MSROI_CACHE", str(tmp_path / "a"))
+        assert judge.shared_judge() is judge.shared_judge()
+        monkeypatch.setenv("MSROI_CACHE", str(tmp_path / "b"))  # read at each call, not once
+        judge.shared_judge()
+        assert made == [tmp_path / "a" / "judge", tmp_path / "b" / "judge"]
+    finally:
+        LOADED.clear()

@@ -9,13 +9,13 @@ Decoders are found by name in :data:`DECODERS` (entry points
 
 from __future__ import annotations
 
-import functools
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
 import numpy as np
 
 from msroi.jpeg.standard import decode as decode_standard
+from msroi.parallel import LOADED
 from msroi.plugins import Registry
 
 DECODER_GROUP = "msroi.decoders"
@@ -58,9 +58,7 @@ def get_decoder(decoder: Decoder | str | None = None) -> Decoder:
     return DECODERS.get_class(decoder or StandardDecoder.name)()
 
 
-@functools.lru_cache(maxsize=None)
 def shared_decoder(name: str = StandardDecoder.name) -> Decoder:
     """The decoder registered as ``name`` with its defaults, made once per process (a
-    post-filter holds a network): what per-image jobs use. ``shared_decoder.cache_clear()``
-    drops them."""
-    return get_decoder(name)
+    post-filter holds a network; :data:`msroi.parallel.LOADED`): what per-image jobs use."""
+    return LOADED.get(("decoder", name), lambda: get_decoder(name))

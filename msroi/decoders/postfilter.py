@@ -63,7 +63,7 @@ def tiles(height: int, width: int, *, tile: int = TILE, margin: int = MARGIN):
 class PostFilterDecoder(Decoder):
     """The plain decode, then the learned post-filter. ``model``: a post-filter preset name
     or folder (default :data:`DEFAULT_POSTFILTER`); ``threads``: LiteRT threads (default
-    :func:`msroi.runtime.default_threads`)."""
+    :func:`msroi.parallel.threads_per_process`)."""
 
     name = "postfilter"
     description = "the plain decode, then a learned filter against blocking and ringing"

@@ -15,7 +15,6 @@ everything that makes files.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from msroi.arrays import check_rgb
+from msroi.parallel import LOADED
 
 JUDGE_PRESET = "deeplabv3_pascal"
 JUDGE_VERSION = "1"  # part of the cache key: bump when the judge's output changes
@@ -124,8 +124,8 @@ class Judge:
         return mask
 
 
-@functools.lru_cache(maxsize=1)
 def shared_judge() -> Judge:
-    """The judge with its default settings, loaded once per process (the evaluation jobs
-    share it); ``shared_judge.cache_clear()`` drops it."""
-    return Judge()
+    """The judge with its default settings, loaded once per process and cache folder
+    (:data:`msroi.parallel.LOADED`; ``$MSROI_CACHE`` is read at each call, so a changed one
+    gets its own judge): what the evaluation jobs share."""
+    return LOADED.get(("judge", str(default_cache_dir())), Judge)

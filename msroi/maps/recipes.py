@@ -28,7 +28,8 @@ from msroi.maps.cues import fuse_cues
 from msroi.maps.guided import refine_edges, upsample
 from msroi.maps.readout import readout_inputs, readout_of
 from msroi.names import canonical
-from msroi.presets import DEFAULT_MAP_MODEL, NetworkCache
+from msroi.parallel import LOADED
+from msroi.presets import DEFAULT_MAP_MODEL, load_map_network
 from msroi.runtime import MapNetwork
 
 
@@ -45,9 +46,6 @@ MAP_RECIPES = ("fixations", "fused", "energy", "cam")
 DEFAULT_RECIPE = "fixations"
 #: Working sizes of the energy map, as multiples of ``working_size``.
 ENERGY_SCALES = (1.0, 1.4)
-#: The map networks this process has loaded, by preset and runtime: one load serves every
-#: image. An explicit object (``NETWORKS.clear()`` frees them), not a hidden global.
-NETWORKS = NetworkCache()
 
 
 def combine_ranking(maps: Sequence[np.ndarray]) -> np.ndarray:
@@ -99,10 +97,11 @@ def working_shape(height: int, width: int, *, working_size: int | None, stride: 
 
 def resolve_model(model: MapNetwork | str | None, *, runtime: str = "auto") -> MapNetwork:
     """The map network given, or preset ``model`` (default: the default map model) loaded
-    by :func:`msroi.presets.load_map_network` with ``runtime``, kept in :data:`NETWORKS`."""
+    by :func:`msroi.presets.load_map_network` with ``runtime``, loaded once per process (:data:`msroi.parallel.LOADED`)."""
     if isinstance(model, MapNetwork):
         return model
-    return NETWORKS.get(str(model or DEFAULT_MAP_MODEL), runtime=runtime)
+    name = str(model or DEFAULT_MAP_MODEL)
+    return LOADED.get(("map network", name, runtime), lambda: load_map_network(name, runtime=runtime))
 
 
 def resize_for_network(image: np.ndarray, size: int | None, stride: int) -> np.ndarray:
