@@ -102,11 +102,26 @@ def sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def _class_names(config: dict) -> list[str] | None:
+def preset_file(config: Mapping, file_name: str, *, verify: bool = True) -> Path:
+    """The path of ``file_name`` inside the preset ``config`` (as :func:`read_preset` returns
+    it), after checking that it exists and (``verify``) matches its sha256 in metadata.json:
+    the one way to a preset's file."""
+    directory = Path(config["directory"])
+    _verify(directory, [file_name], config.get("metadata", {}), checksums=verify)
+    return directory / file_name
+
+
+def read_classes(config: Mapping) -> list | None:
+    """The class list of a preset read by :func:`read_preset` (entries as written: names, or
+    ``{"index", "name", ...}``), or None where it has none."""
     if not config.get("classes"):
         return None
-    classes = _read_json(Path(config["directory"]) / config["classes"])
-    return [c["name"] if isinstance(c, dict) else c for c in classes]
+    return _read_json(preset_file(config, config["classes"], verify=False))
+
+
+def _class_names(config: dict) -> list[str] | None:
+    classes = read_classes(config)
+    return None if classes is None else [c["name"] if isinstance(c, dict) else c for c in classes]
 
 
 def read_preset(name: str | os.PathLike, *, verify: bool = True) -> dict:
@@ -130,7 +145,7 @@ def read_preset_weights(name: str | os.PathLike, *, verify: bool = True) -> tupl
     from msroi.nn.weights import read_weights
 
     config = read_preset(name, verify=verify)
-    weights = read_weights(Path(config["directory"]) / f for f in config["weights"])
+    weights = read_weights(preset_file(config, f, verify=False) for f in config["weights"])  # checked
     if config.get("backbone_preset"):
         _, backbone = read_preset_weights(config["backbone_preset"], verify=verify)
         weights = {**backbone, **weights}
@@ -191,9 +206,7 @@ def load_map_network(name: str | os.PathLike = DEFAULT_MAP_MODEL, *,
 
         import_tensorflow()
         return load_model(name)
-    directory = Path(config["directory"])
-    _verify(directory, [export["model"], export["head"]], config["metadata"])
-    return LiteClassifier(directory / export["model"], directory / export["head"],
+    return LiteClassifier(preset_file(config, export["model"]), preset_file(config, export["head"]),
                           stride=config["stride"], classes=_class_names(config), name=str(name),
                           info=config, cue_layers=config.get("map", {}).get("cue_layers"))
 

@@ -208,3 +208,19 @@ def test_postfilter_export_reproduces_the_shipped_file(tmp_path):
     export_postfilter(copy)
     assert (copy / "postfilter.tflite").read_bytes() == \
         (preset_directory("postfilter_small") / "postfilter.tflite").read_bytes()
+
+
+def test_a_corrupt_post_filter_file_is_refused_in_one_line(tmp_path):
+    """Every file of a preset is reached through presets.preset_file, which checks its
+    sha256: the LiteRT export too, not only the weight shards."""
+    from msroi.errors import ModelError
+    from msroi.presets import preset_directory
+
+    copy = tmp_path / "postfilter_small"
+    shutil.copytree(preset_directory("postfilter_small"), copy)
+    data = bytearray((copy / "postfilter.tflite").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (copy / "postfilter.tflite").write_bytes(bytes(data))
+    with pytest.raises(ModelError, match=r"postfilter.tflite: sha256 does not match"):
+        PostFilterDecoder(str(copy))
+    assert PostFilterDecoder(str(preset_directory("postfilter_small"))).model == "postfilter_small"

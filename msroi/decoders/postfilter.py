@@ -9,7 +9,6 @@ serves every quality. ``msroi decode --decoder postfilter``, ``msroi evaluate --
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, JpegImagePlugin
@@ -70,7 +69,7 @@ class PostFilterDecoder(Decoder):
 
     def __init__(self, model: str | None = None, *, threads: int | None = None,
                  tile: int = TILE, margin: int = MARGIN):
-        from msroi.presets import read_preset
+        from msroi.presets import preset_file, read_preset
 
         config = read_preset(model or DEFAULT_POSTFILTER)
         if config.get("kind") != "postfilter":
@@ -79,8 +78,7 @@ class PostFilterDecoder(Decoder):
         self.tile, self.margin = int(tile), int(margin)
         if self.tile % 2 or self.margin % 2:
             raise ValueError("tile and margin must be even")
-        self._model = LiteModel(Path(config["directory"]) / config["litert"]["model"],
-                                threads=threads)
+        self._model = LiteModel(preset_file(config, config["litert"]["model"]), threads=threads)
 
     def options(self) -> dict:
         return {"model": self.model, "tile": self.tile, "margin": self.margin}

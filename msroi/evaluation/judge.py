@@ -46,13 +46,13 @@ class Judge:
     def __init__(self, *, threshold: float = 0.5, faces: bool = True, min_fraction: float = 0.005,
                  cache_dir: str | os.PathLike | None | bool = True):
         from msroi.runtime import LiteModel
-        from msroi.presets import read_preset
+        from msroi.presets import preset_file, read_preset
 
         config = read_preset(JUDGE_PRESET)
         self.classes = config["classes"]
         self.size = int(config["input_size"])
         # One thread, as the masks cached so far were made.
-        self._model = LiteModel(Path(config["directory"]) / config["weights"][0], threads=1)
+        self._model = LiteModel(preset_file(config, config["weights"][0], verify=False), threads=1)
         self.threshold = float(threshold)
         self.faces = faces
         self.min_fraction = float(min_fraction)

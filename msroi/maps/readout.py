@@ -160,21 +160,16 @@ class FixationReadout:
         return np.clip(full, 0, 1).astype(np.float32) ** np.float32(self.gamma)
 
 
-_LOADED: dict[tuple[str, float], FixationReadout] = {}
-
-
 def readout_of(network) -> FixationReadout | None:
     """The fixation readout of a map network's preset (``map.readout`` in its config,
     checked against its sha256 in metadata.json), or None if the preset has none."""
+    from msroi.parallel import LOADED
+    from msroi.presets import preset_file
+
     info = getattr(network, "info", {}) or {}
     name = info.get("map", {}).get("readout")
     if not name or "directory" not in info:
         return None
     path = Path(info["directory"]) / name
-    key = (str(path), path.stat().st_mtime if path.exists() else 0.0)
-    if key not in _LOADED:
-        from msroi.presets import _verify
-
-        _verify(Path(info["directory"]), [name], info.get("metadata", {}))
-        _LOADED[key] = FixationReadout.load(path)
-    return _LOADED[key]
+    key = ("fixation readout", str(path), path.stat().st_mtime if path.exists() else 0.0)
+    return LOADED.get(key, lambda: FixationReadout.load(preset_file(info, name)))

@@ -298,8 +298,8 @@ def _write_trained_preset(config: TrainConfig, out: Path, network, teacher, clas
     from msroi.nn.weights import model_weights
 
     classes = [c if isinstance(c, dict) else {"index": i, "name": c} for i, c in enumerate(class_names)]
-    if teacher is not None and teacher.info.get("classes"):
-        classes = json.loads((Path(teacher.info["directory"]) / teacher.info["classes"]).read_text())
+    if teacher is not None and (taught := presets.read_classes(teacher.info)):
+        classes = taught
     weights = model_weights(network)
     extra = {"map": {"working_size": config.image_size, "cue_layers": CUE_LAYERS},
              "training": asdict(config)}
