@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
 from msroi.errors import InvalidArgumentError, ModelError
+from msroi.io import write_bytes_atomic
 
 if TYPE_CHECKING:  # Keras is imported where a network is built: finding presets needs none
     import keras
@@ -79,6 +80,10 @@ def _read_json(path: Path) -> dict:
         return json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise ModelError(f"{path}: unreadable ({exc})") from None
+
+
+def _write_json(path: Path, value, *, indent: int = 2) -> None:
+    write_bytes_atomic(path, (json.dumps(value, indent=indent) + "\n").encode())
 
 
 def _verify(directory: Path, files: list[str], metadata: dict, *, checksums: bool = True) -> None:
@@ -237,13 +242,32 @@ def write_preset(directory: str | os.PathLike, *, name: str, kind: str, architec
     preset = {"name": name, "kind": kind, "architecture": architecture, "config": dict(config),
               "stride": stride, "weights": shards, "weights_dtype": dtype or "as trained",
               "classes": "classes.json" if classes is not None else None, **(extra or {})}
-    (directory / "config.json").write_text(json.dumps(preset, indent=2) + "\n")
+    _write_json(directory / "config.json", preset)
     if classes is not None:
-        (directory / "classes.json").write_text(json.dumps(classes, indent=1) + "\n")
+        _write_json(directory / "classes.json", classes, indent=1)
     files = shards + (["classes.json"] if classes is not None else [])
     meta = dict(metadata)
     meta["sha256"] = {f: sha256(directory / f) for f in files}
-    (directory / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
+    _write_json(directory / "metadata.json", meta)
+    return directory
+
+
+def add_files(directory: str | os.PathLike, files: Mapping[str, bytes], *,
+              config_update: Mapping | None = None, metadata_update: Mapping | None = None) -> Path:
+    """Writes ``files`` (name -> bytes) into the preset folder ``directory``, merges
+    ``config_update`` into its config.json and ``metadata_update`` into its metadata.json and
+    records the new files' sha256: how every program adds to a preset (exports, trained
+    heads). Every file is written atomically. Returns the folder."""
+    directory = Path(directory)
+    for file_name, data in files.items():
+        write_bytes_atomic(directory / file_name, data)
+    config = _read_json(directory / "config.json")
+    config.update(config_update or {})
+    metadata = _read_json(directory / "metadata.json")
+    metadata.update(metadata_update or {})
+    metadata.setdefault("sha256", {}).update({f: sha256(directory / f) for f in files})
+    _write_json(directory / "config.json", config)
+    _write_json(directory / "metadata.json", metadata)
     return directory
 
 
@@ -255,12 +279,13 @@ def derive_preset(base: str | os.PathLike, directory: str | os.PathLike, *,
     files (hard-linked where the file system allows, else copied; nothing copied when
     ``directory`` is the base itself), its config with ``map_update`` merged into ``map``
     (and ``name``), its metadata with ``metadata_update`` merged in and the new files'
-    sha256 added. Used by trainers that add a head to a frozen network."""
+    sha256 added (:func:`add_files`). Used by trainers that add a head to a frozen network."""
     import shutil
 
     source = preset_directory(base)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    config = _read_json(source / "config.json")
     if directory.resolve() != source.resolve():
         for path in source.iterdir():
             if not path.is_file() or path.name in ("config.json", "metadata.json") or path.name in files:
@@ -272,20 +297,10 @@ def derive_preset(base: str | os.PathLike, directory: str | os.PathLike, *,
                 os.link(path, target)
             except OSError:
                 shutil.copy2(path, target)
-    for file_name, data in files.items():
-        from msroi.io import write_bytes_atomic
-
-        write_bytes_atomic(directory / file_name, data)
-    config = _read_json(source / "config.json")
-    metadata = _read_json(source / "metadata.json")
-    if name:
-        config["name"] = name
+        _write_json(directory / "metadata.json", _read_json(source / "metadata.json"))
     config.setdefault("map", {}).update(map_update or {})
-    metadata.update(metadata_update or {})
-    metadata.setdefault("sha256", {}).update({f: sha256(directory / f) for f in files})
-    (directory / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-    (directory / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
-    return directory
+    _write_json(directory / "config.json", {**config, "name": name or config["name"]})
+    return add_files(directory, files, metadata_update=metadata_update)
 
 
 def write_litert(name: str | os.PathLike) -> Path:
@@ -293,6 +308,8 @@ def write_litert(name: str | os.PathLike) -> Path:
     ``map_head.npz`` (the dense layer's kernel, for class activation maps) into its folder,
     records them as ``litert`` in ``config.json`` and their sha256 in ``metadata.json``.
     Returns the folder."""
+    import io
+
     import numpy as np
     import tensorflow as tf
 
@@ -301,18 +318,12 @@ def write_litert(name: str | os.PathLike) -> Path:
 
     directory = preset_directory(name)
     classifier = load_model(directory)
-    (directory / LITERT_MODEL).write_bytes(export_litert(classifier))
-    np.savez_compressed(directory / LITERT_HEAD, kernel=classifier.kernel.astype(np.float32))
-    config_path, metadata_path = directory / "config.json", directory / "metadata.json"
-    config = json.loads(config_path.read_text())
-    config["litert"] = {"model": LITERT_MODEL, "head": LITERT_HEAD}
-    metadata = json.loads(metadata_path.read_text())
-    metadata.setdefault("sha256", {}).update(
-        {f: sha256(directory / f) for f in (LITERT_MODEL, LITERT_HEAD)})
-    metadata["litert_export"] = (
-        f"models/export_litert.py (msroi.nn.export) with tensorflow {tf.__version__}: the "
-        "map computation (features, probabilities, fused-map cues incl. the gradient cue's "
-        "backward pass) as float32 LiteRT builtins; dense kernel in map_head.npz")
-    config_path.write_text(json.dumps(config, indent=2) + "\n")
-    metadata_path.write_text(json.dumps(metadata, indent=2) + "\n")
-    return directory
+    head = io.BytesIO()
+    np.savez_compressed(head, kernel=classifier.kernel.astype(np.float32))
+    return add_files(
+        directory, {LITERT_MODEL: export_litert(classifier), LITERT_HEAD: head.getvalue()},
+        config_update={"litert": {"model": LITERT_MODEL, "head": LITERT_HEAD}},
+        metadata_update={"litert_export": (
+            f"models/export_litert.py (msroi.nn.export) with tensorflow {tf.__version__}: the "
+            "map computation (features, probabilities, fused-map cues incl. the gradient cue's "
+            "backward pass) as float32 LiteRT builtins; dense kernel in map_head.npz")})

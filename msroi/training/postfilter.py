@@ -234,7 +234,7 @@ def export_postfilter(directory: str | os.PathLike) -> Path:
     from msroi.nn.export import convert
     from msroi.nn.postfilter import postfilter
     from msroi.nn.weights import assign_weights
-    from msroi.presets import read_preset_weights, sha256
+    from msroi.presets import add_files, read_preset_weights
 
     directory = Path(directory)
     config, weights = read_preset_weights(directory)
@@ -242,9 +242,4 @@ def export_postfilter(directory: str | os.PathLike) -> Path:
     assign_weights(network, weights)
     function = tf.function(lambda x: network(x, training=False)).get_concrete_function(
         tf.TensorSpec([1, None, None, 6], tf.float32))
-    target = directory / config["litert"]["model"]
-    target.write_bytes(convert(function))
-    metadata = json.loads((directory / "metadata.json").read_text())
-    metadata["sha256"][target.name] = sha256(target)
-    (directory / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
-    return directory
+    return add_files(directory, {config["litert"]["model"]: convert(function)})
