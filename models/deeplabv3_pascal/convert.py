@@ -5,11 +5,9 @@
 """
 
 import argparse
-import json
-import shutil
 from pathlib import Path
 
-from msroi.presets import sha256
+from msroi.presets import add_files
 
 HERE = Path(__file__).resolve().parent
 
@@ -18,11 +16,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tflite", type=Path, required=True)
     args = parser.parse_args(argv)
-    shutil.copyfile(args.tflite, HERE / "deeplabv3.tflite")
-    meta_path = HERE / "metadata.json"
-    meta = json.loads(meta_path.read_text())
-    meta["sha256"] = {"deeplabv3.tflite": sha256(HERE / "deeplabv3.tflite")}
-    meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    add_files(HERE, {"deeplabv3.tflite": args.tflite.read_bytes()})  # sha256 into metadata.json
     print(f"wrote {HERE / 'deeplabv3.tflite'}")
 
 
