@@ -126,15 +126,24 @@ def read_input(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_FILE_BYT
 class LoadedImage:
     """Pixels plus the metadata worth carrying into a compressed copy.
 
-    ``pixels``: uint8 (H, W, 3) RGB, orientation applied. ``exif``: EXIF bytes without the
-    orientation tag (already applied), or None. ``icc_profile``: an RGB ICC profile, or None.
+    Attributes
+    ----------
+    pixels : ndarray
+        uint8 (H, W, 3) RGB, orientation applied.
+    exif : bytes or None
+        EXIF without the orientation tag (already applied).
+    icc_profile : bytes or None
+        An RGB ICC profile.
+    path : str or None
+        Where it was read from (for messages and reports).
+    frames : int
+        Frames in the file (animated GIF/PNG/WebP, multi-page TIFF): only the first is read.
     """
 
     pixels: np.ndarray
     exif: bytes | None = None
     icc_profile: bytes | None = None
     path: str | None = None
-    #: Frames in the file (animated GIF/PNG/WebP, multi-page TIFF): only the first is read.
     frames: int = 1
 
 
@@ -266,11 +275,35 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS,
                max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadedImage:
     """Reads an image file: RGB uint8 pixels, orientation applied, plus EXIF and ICC.
 
-    ``data``: the file's bytes, already read (``path`` then only names it in messages and
-    reports); else the file is read with :func:`read_input` (regular files only, at most
-    ``max_bytes``). Width x height is checked against ``max_pixels`` before any pixel is
-    decoded. A damaged JPEG (:func:`jpeg_damage`) is refused unless ``accept_damaged``. Of
-    an animated or multi-page file the first frame is read (``frames`` says how many).
+    Every mode Pillow reads comes out RGB (grey, palette, CMYK, 16-bit, alpha over white); of
+    an animated or multi-page file the first frame is read. Width x height is checked against
+    ``max_pixels`` before any pixel is decoded.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file (read with :func:`read_input`: regular files only), or only its name in
+        messages when ``data`` is given.
+    max_pixels : int
+        Largest width x height read (default 150 million).
+    data : bytes, optional
+        The file's bytes, already read.
+    accept_damaged : bool
+        Read a damaged JPEG (:func:`jpeg_damage`: cut short, corrupt data) anyway; refused
+        by default.
+    max_bytes : int
+        Largest file read, in bytes (default 1 GiB).
+
+    Returns
+    -------
+    LoadedImage
+        ``pixels`` uint8 (H, W, 3), ``exif`` (without the orientation tag) and
+        ``icc_profile`` bytes or None, ``path``, ``frames``.
+
+    Raises
+    ------
+    ImageReadError
+        One line naming the file and what is wrong with it.
     """
     path = Path(path)
     if data is None:
@@ -304,8 +337,20 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS,
 
 
 def read_image(path: str | os.PathLike, **options) -> np.ndarray:
-    """Reads an image file as RGB uint8, shape (H, W, 3), orientation applied (``options``:
-    those of :func:`load_image`)."""
+    """Reads an image file as RGB uint8 pixels, orientation applied.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    **options
+        ``max_pixels``, ``accept_damaged``, ``max_bytes``: see :func:`load_image`.
+
+    Returns
+    -------
+    ndarray
+        uint8 (H, W, 3).
+    """
     return load_image(path, **options).pixels
 
 

@@ -77,17 +77,36 @@ def compress(
 ) -> CompressResult:
     """Compresses one image into a standard JPEG no larger than ``budget``.
 
-    ``image``: RGB uint8 (H, W, 3), a file path, or a :class:`~msroi.io.LoadedImage`
-    (EXIF and ICC of files are carried over unless ``keep_metadata`` is False).
-    ``importance``: a float32 (H, W) map in [0, 1]; computed with ``model`` (default: the
-    shipped default map model) when not given. ``budget``: default the size of the standard
-    JPEG at quality 50. ``method``: a name from :data:`msroi.jpeg.CODECS` (``codec_options``:
-    its settings) or a codec; ``recipe`` (the map's),
-    ``top_k``, ``combine``, ``working_size``, ``runtime``: see :func:`msroi.maps.semantic_map`.
-    ``match`` (``QualityTarget`` or ``"q80"``; instead of ``budget``): the smallest file
-    that matches the standard JPEG at that quality where the map looks
-    (:func:`compress_to_quality`).
-    Returns the bytes and a report (bytes, bpp, quality, target, top classes, timings).
+    Parameters
+    ----------
+    image : ndarray, str, os.PathLike or LoadedImage
+        RGB uint8 (H, W, 3), a file path, or a :class:`~msroi.io.LoadedImage` (a file's EXIF
+        and ICC profile are carried over unless ``keep_metadata`` is False).
+    importance : ndarray, optional
+        The importance map, float32 (H, W) in [0, 1]; made with ``model`` when not given.
+    model : MapNetwork or str, optional
+        The map network or a preset's name (default: the default map model).
+    method : str
+        A codec's name in :data:`msroi.codecs.CODECS` (default ``"rdq"``).
+    budget : Budget, int, float or str, optional
+        Bytes (``30000``, ``"30kB"``), bits per pixel (``"0.5bpp"``) or the size of the
+        standard JPEG at a quality (``"q50"``, the default).
+    recipe, top_k, combine, working_size, runtime
+        How the map is made: see :func:`msroi.maps.semantic_map`.
+    codec_options : dict, optional
+        Settings of the codec (for ``rdq``: ``strength``, ``subsampling`` ...).
+    keep_metadata : bool
+        Carry EXIF and ICC over from a file (default True).
+    match : QualityTarget or str, optional
+        Instead of ``budget``: the smallest file as good as the standard JPEG at this quality
+        (``"q80"``) where the map looks, its whole image guarded against mozjpeg's
+        (:func:`compress_to_quality`).
+
+    Returns
+    -------
+    CompressResult
+        ``data`` (the JPEG bytes), ``shape`` (H, W) and ``report`` (bytes, bits per pixel,
+        quality, target bytes, top classes, seconds per stage).
     """
     loaded = as_loaded(image)
     pixels = check_rgb(loaded.pixels)

@@ -43,7 +43,13 @@ def search_path() -> list[Path]:
 
 
 def list_models() -> list[str]:
-    """Names of the presets found on the search path."""
+    """The presets found on the search path (``$MSROI_MODELS``, then the shipped ones).
+
+    Returns
+    -------
+    list of str
+        Preset names, sorted.
+    """
     names = set()
     for root in search_path():
         if root.is_dir():
@@ -168,7 +174,18 @@ def build(architecture: str, config: Mapping) -> keras.Model:
 
 
 def load_model(name: str | os.PathLike = DEFAULT_MAP_MODEL) -> Classifier:
-    """Loads a classifier preset (e.g. ``"mobilenet_v2"``) with its weights and class names."""
+    """Loads a classifier preset with its weights (checked against their sha256) and class names.
+
+    Parameters
+    ----------
+    name : str or os.PathLike
+        A preset's name on the search path (default ``"mobilenet_v2"``) or its folder.
+
+    Returns
+    -------
+    Classifier
+        The Keras network behind the map's interface (:class:`msroi.nn.classifier.Classifier`).
+    """
     from msroi.nn.classifier import Classifier
     from msroi.nn.weights import assign_weights
 

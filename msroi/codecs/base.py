@@ -71,8 +71,17 @@ class ImageState(EncoderState):
 
 @dataclass
 class CompressResult:
-    """A compressed image. ``data``: the JPEG file; ``shape``: (H, W) of the image;
-    ``report``: how it was made (method, quality, target, timings ...)."""
+    """A compressed image.
+
+    Attributes
+    ----------
+    data : bytes
+        The JPEG file.
+    shape : tuple of int
+        (H, W) of the image, in pixels.
+    report : dict
+        How it was made: method, quality, target bytes, bits per pixel, timings ...
+    """
 
     data: bytes
     shape: tuple[int, int]

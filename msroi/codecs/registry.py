@@ -14,10 +14,22 @@ CODECS = Registry(CODEC_GROUP, "codec")
 
 
 def map_codecs() -> list[str]:
-    """Names of the codecs the importance map steers (msroi's methods)."""
+    """The codecs the importance map steers (msroi's methods).
+
+    Returns
+    -------
+    list of str
+        Names in :data:`CODECS`, sorted.
+    """
     return [name for name in CODECS if CODECS[name].uses_map]
 
 
 def peer_codecs() -> list[str]:
-    """Names of the map-blind codecs (the standard encoders every benchmark compares with)."""
+    """The map-blind codecs (the standard encoders every benchmark compares with).
+
+    Returns
+    -------
+    list of str
+        Names in :data:`CODECS`, sorted.
+    """
     return [name for name in CODECS if not CODECS[name].uses_map]

@@ -51,8 +51,18 @@ DECODERS = Registry(DECODER_GROUP, "decoder")
 
 
 def get_decoder(decoder: Decoder | str | None = None) -> Decoder:
-    """The decoder given, or a new one of the class registered under a name (default:
-    standard)."""
+    """A decoder, by name or as given.
+
+    Parameters
+    ----------
+    decoder : Decoder or str, optional
+        A decoder (returned as it is) or a name in :data:`DECODERS` (default ``"standard"``).
+
+    Returns
+    -------
+    Decoder
+        A new decoder of the class registered under the name, with its defaults.
+    """
     if isinstance(decoder, Decoder):
         return decoder
     return DECODERS.get_class(decoder or StandardDecoder.name)()
@@ -60,5 +70,16 @@ def get_decoder(decoder: Decoder | str | None = None) -> Decoder:
 
 def shared_decoder(name: str = StandardDecoder.name) -> Decoder:
     """The decoder registered as ``name`` with its defaults, made once per process (a
-    post-filter holds a network; :data:`msroi.parallel.LOADED`): what per-image jobs use."""
+    post-filter holds a network; :data:`msroi.parallel.LOADED`): what per-image jobs use.
+
+    Parameters
+    ----------
+    name : str
+        A name in :data:`DECODERS` (default ``"standard"``).
+
+    Returns
+    -------
+    Decoder
+        The same object for the same name within a process.
+    """
     return LOADED.get(("decoder", name), lambda: get_decoder(name))

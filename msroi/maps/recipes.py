@@ -77,8 +77,18 @@ RENAMED_COMBINERS = {"paper": "ranking"}
 class SemanticMap:
     """A map and how it was made.
 
-    ``map``: float32 (H, W) in [0, 1]. ``classes``: the top-k as (index, name, probability),
-    most probable first. ``working_shape``: (h, w) of the network input.
+    Attributes
+    ----------
+    map : ndarray
+        float32 (H, W) in [0, 1], the photo's size.
+    classes : list of tuple
+        The network's top-k classes as (index, name, probability), most probable first.
+    working_shape : tuple of int
+        (h, w) of the network input, in pixels.
+    model : str
+        The map network's name.
+    recipe : str
+        The recipe that made it (see :func:`semantic_map`).
     """
 
     map: np.ndarray
@@ -117,21 +127,45 @@ def semantic_map(image: np.ndarray, model: MapNetwork | str | None = None, *,
                  working_size: int | None = DEFAULT_WORKING_SIZE,
                  scales: tuple[float, ...] | None = None, edges: bool = True,
                  runtime: str = "auto") -> SemanticMap:
-    """The importance map of an RGB uint8 image (H, W, 3), with the top-k classes.
+    """The importance map of a photo, with the network's top classes.
 
-    ``recipe``: ``"fused"`` (default): three cues from one forward/backward pass at
-    ``working_size``, each normalised to [0, 1] and multiplied as (CUE_FLOOR + cue): the
-    last features' energy, the gradient x activation of the top-k classes' evidence at a
-    stride-32 layer (class-driven) and the activation energy of a stride-16 layer (finer
-    outlines), so a region scores high where all three agree; the product is raised to
-    :data:`FUSED_EXPONENT` (calibration); needs a model with ``cue_layers``. ``"energy"``:
-    the L2 norm over channels of the last convolutional features (class-agnostic: "the sum
-    of all feature activations" of the paper's abstract) at two working sizes (1 and 1.4 x
-    ``working_size``), summed. Both are snapped to the photo's edges by a guided filter
-    (``edges=False`` skips it). ``"cam"``: the paper's class activation maps of the top-k
-    classes, combined by ``combine``. ``scales`` (energy) overrides :data:`ENERGY_SCALES`.
-    None: "fused" where the model names cue layers, else "energy". ``runtime``: how a preset
-    named by ``model`` runs (see :func:`msroi.presets.load_map_network`).
+    Parameters
+    ----------
+    image : ndarray
+        RGB uint8 (H, W, 3).
+    model : MapNetwork or str, optional
+        The map network, or a preset's name (default: the default map model).
+    recipe : str, optional
+        ``"fixations"``: where people look, the preset's fixation readout (trained on human
+        eye fixations) over the network's features and the fused map. ``"fused"``: three cues
+        of one forward/backward pass at ``working_size`` (the last features' energy, the top-k
+        classes' gradient x activation, a finer layer's energy), each normalised and multiplied
+        as (CUE_FLOOR + cue), then the border-contrast prior (:mod:`msroi.maps.cues`).
+        ``"energy"``: the L2 norm over channels of the last features at 1 and 1.4 x
+        ``working_size``, summed. ``"cam"``: the paper's class activation maps of the top-k
+        classes, combined by ``combine``. Default (None): :func:`default_recipe`, "fixations"
+        where the preset ships a readout.
+    top_k : int
+        Classes reported, and combined by the cam recipe (default 5).
+    combine : str
+        The cam recipe's combination: ``"ranking"`` (the paper's exponential ranking, the
+        default) or ``"sum"``.
+    working_size : int, optional
+        Longer side of the network input in pixels (default 224); None: full resolution.
+    scales : tuple of float, optional
+        The energy recipe's working sizes as multiples of ``working_size``
+        (default :data:`ENERGY_SCALES`).
+    edges : bool
+        Snap the fused and energy maps to the photo's edges with a guided filter (default True).
+    runtime : str
+        How a preset named by ``model`` runs: ``"auto"``, ``"litert"`` or ``"keras"``
+        (:func:`msroi.presets.load_map_network`).
+
+    Returns
+    -------
+    SemanticMap
+        ``map`` float32 (H, W) in [0, 1] at the photo's size, ``classes`` (index, name,
+        probability) most probable first, ``working_shape``, ``model``, ``recipe``.
     """
     image = check_rgb(image)
     if top_k < 1:
@@ -189,9 +223,22 @@ def _fixation_readout(classifier: MapNetwork):
 
 
 def generate_map(image: np.ndarray, model: MapNetwork | str | None = None, **options) -> np.ndarray:
-    """The MSROI map of an RGB uint8 image (H, W, 3): float32 (H, W) in [0, 1].
+    """The importance map of a photo (the paper's MSROI map, by default where people look).
 
-    Options as :func:`semantic_map`: ``top_k``, ``combine``, ``working_size``.
+    Parameters
+    ----------
+    image : ndarray
+        RGB uint8 (H, W, 3).
+    model : MapNetwork or str, optional
+        The map network, or a preset's name (default: the default map model).
+    **options
+        ``recipe``, ``top_k``, ``combine``, ``working_size``, ``scales``, ``edges``,
+        ``runtime``: see :func:`semantic_map`.
+
+    Returns
+    -------
+    ndarray
+        float32 (H, W) in [0, 1].
     """
     return semantic_map(image, model, **options).map
 
@@ -200,9 +247,22 @@ def overlay(image: np.ndarray, importance: np.ndarray, *, alpha: float = 0.4,
             fixations: np.ndarray | None = None) -> np.ndarray:
     """The paper's figure: the jet heatmap of the map with the photo blended on top.
 
-    ``alpha`` is the photo's weight (0.4 in the paper). ``fixations``: (N, 2) points (x, y)
-    in pixels where people looked, drawn as white dots ringed in black, so the map can be
-    checked against them. Returns RGB uint8 (H, W, 3).
+    Parameters
+    ----------
+    image : ndarray
+        RGB uint8 (H, W, 3).
+    importance : ndarray
+        The map, float (H, W) in [0, 1].
+    alpha : float
+        The photo's weight (0.4, as in the paper).
+    fixations : ndarray, optional
+        (N, 2) points (x, y) in pixels where people looked, drawn as white dots ringed in
+        black, so the map can be checked against them.
+
+    Returns
+    -------
+    ndarray
+        RGB uint8 (H, W, 3).
     """
     from matplotlib import colormaps
 

@@ -10,7 +10,17 @@ from msroi.errors import BudgetError
 
 @dataclass
 class RatePoint:
-    """One encoding of one image: its setting, size and squared error (sum over RGB)."""
+    """One encoding of one image.
+
+    Attributes
+    ----------
+    quality : int
+        Its setting.
+    num_bytes : int
+        Its size in bytes.
+    sse : float
+        Its squared error, summed over every RGB sample.
+    """
 
     quality: int
     num_bytes: int
@@ -19,12 +29,29 @@ class RatePoint:
 
 
 def allocate(points: list[list[RatePoint]], total_bytes: int) -> list[int]:
-    """Chooses one point per image so the total size is at most ``total_bytes`` and the
-    summed squared error (one MSE over the set: CLIC's PSNR) is as small as the greedy
-    equal-slope rule finds: start every image at its smallest file, then repeatedly take
-    the upgrade with the largest error drop per extra byte that still fits, along each
-    image's lower convex hull. Returns the chosen index into each image's list.
-    Raises :class:`BudgetError` when even the smallest files do not fit.
+    """One budget over a set: one rate point per image, the set's summed squared error (one
+    MSE over the set: CLIC's PSNR) as small as the greedy equal-slope rule finds.
+
+    Every image starts at its smallest file; then the upgrade with the largest error drop per
+    extra byte that still fits is taken, again and again, along each image's lower convex
+    hull of (bytes, error).
+
+    Parameters
+    ----------
+    points : list of list of RatePoint
+        Each image's encodings (setting, bytes, squared error summed over RGB).
+    total_bytes : int
+        The set's limit in bytes.
+
+    Returns
+    -------
+    list of int
+        The chosen index into each image's list.
+
+    Raises
+    ------
+    BudgetError
+        When even the smallest files do not fit.
     """
     hulls = []
     for options in points:

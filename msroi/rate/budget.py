@@ -27,10 +27,18 @@ MAX_BUDGET_BPP = 1000.0
 
 @dataclass(frozen=True)
 class QualityTarget:
-    """A quality to match instead of a size: the standard JPEG's (Pillow/libjpeg-turbo,
-    4:2:0) at ``jpeg_quality``, measured where the map looks (map-weighted PSNR), with the
-    whole image (PSNR-HVS-M) not more than ``floor_db`` below mozjpeg's at the same bytes
-    (:func:`msroi.pipeline.compress_to_quality`)."""
+    """A quality to match instead of a size: the standard JPEG's (Pillow/libjpeg-turbo, 4:2:0)
+    measured where the map looks (map-weighted PSNR), the whole image (PSNR-HVS-M) guarded
+    against mozjpeg's at the same bytes (:func:`msroi.pipeline.compress_to_quality`).
+
+    Attributes
+    ----------
+    jpeg_quality : int
+        The standard JPEG's quality to match, 1..100.
+    floor_db : float
+        How many dB of whole-image PSNR-HVS-M below mozjpeg's at the same bytes are allowed
+        (default 0; negative demands more).
+    """
 
     jpeg_quality: int
     floor_db: float = 0.0
@@ -55,9 +63,18 @@ class QualityTarget:
 
 @dataclass(frozen=True)
 class Budget:
-    """Exactly one of: ``max_bytes``; ``bpp`` (bits per pixel); ``jpeg_quality``: the size of
-    the standard JPEG (Pillow/libjpeg-turbo, 4:2:0, standard Huffman tables, the same
-    metadata) at that quality."""
+    """A size limit for one image: exactly one of the three attributes is set.
+
+    Attributes
+    ----------
+    max_bytes : int or None
+        Bytes, 1 .. 10^12.
+    bpp : float or None
+        Bits per pixel, (0, 1000].
+    jpeg_quality : int or None
+        The size of the standard JPEG (Pillow/libjpeg-turbo, 4:2:0, standard Huffman tables,
+        the same metadata) at this quality, 1..100: the paper's protocol.
+    """
 
     max_bytes: int | None = None
     bpp: float | None = None

@@ -28,9 +28,23 @@ PROXY_STEPS = 4
 
 def lowest_reaching(measure: Callable[[int], float], target: float, *, low: int = 1,
                     high: int = 100) -> int | None:
-    """The lowest quality in [low, high] whose ``measure(quality)`` reaches ``target``
-    (bisection over a measure that grows with quality; each quality measured at most once);
-    None if even ``high`` does not reach it."""
+    """The lowest quality whose measure reaches a target: bisection over a measure that grows
+    with quality, each quality measured at most once.
+
+    Parameters
+    ----------
+    measure : callable
+        quality (int) -> the measure (e.g. map-weighted PSNR in dB of the file at it).
+    target : float
+        The value to reach, in the measure's unit.
+    low, high : int
+        The qualities searched (default 1..100).
+
+    Returns
+    -------
+    int or None
+        The lowest quality in [low, high] that reaches ``target``; None if even ``high`` does not.
+    """
     known: dict[int, float] = {}
 
     def value(quality: int) -> float:
@@ -53,6 +67,18 @@ def lowest_reaching(measure: Callable[[int], float], target: float, *, low: int 
 
 @dataclass
 class SearchResult:
+    """What :func:`search_quality` found.
+
+    Attributes
+    ----------
+    quality : int
+        The highest quality that fits.
+    data : bytes or int
+        What ``encode`` returned there (the file, or its size).
+    tries : int
+        How many qualities were encoded.
+    """
+
     quality: int
     data: bytes
     tries: int
@@ -89,18 +115,41 @@ def _corrected(proxy: Callable[[int], float], tried: dict[int, bytes], lo: int, 
 def search_quality(encode: Callable[[int], bytes], max_bytes: int, *, low: int = 1,
                    high: int = 100, proxy: Callable[[int], float] | None = None,
                    label: str = "image", size: Callable = len) -> SearchResult:
-    """Highest quality in [low, high] whose ``encode(quality)`` is at most ``max_bytes``.
-    ``size``: the byte count of what ``encode`` returns (``len`` of a file; ``int`` when
-    ``encode`` computes a size without writing, as a codec's size model does).
+    """The highest quality whose file fits: bisection over a size that grows with quality,
+    keeping the best result under the limit, so the answer never exceeds it even where the
+    size is not perfectly monotonic.
 
-    Bisection over a size that grows with quality; the best result under the limit is kept,
-    so the answer never exceeds it even where the size is not perfectly monotonic.
-    ``proxy``: a cheap size estimate per quality (e.g. a fast encoder's). The first try is
-    where the proxy fits; each next one (up to PROXY_STEPS) where the proxy, scaled by the
-    measured/proxy size ratio (:func:`_corrected`), fits inside the bracket found so far;
-    bisection finishes: ~3 tries where bisection alone takes ~log2(high - low). The proxy changes
-    the number of tries, never the answer on a monotonic size.
-    Raises :class:`BudgetError` if even ``low`` is too large.
+    A ``proxy`` (a cheap size estimate per quality, e.g. a fast encoder's) places the tries:
+    the first where the proxy fits; each next one (up to :data:`PROXY_STEPS`) where the
+    proxy, scaled by the measured/proxy size ratio, fits inside the bracket found so far;
+    bisection finishes (~3 tries where bisection alone takes ~log2(high - low)). The proxy
+    changes the number of tries, never the answer on a monotonic size.
+
+    Parameters
+    ----------
+    encode : callable
+        quality (int) -> the file (bytes), or its size (see ``size``).
+    max_bytes : int
+        The limit in bytes.
+    low, high : int
+        The qualities searched (default 1..100).
+    proxy : callable, optional
+        quality -> estimated size in bytes.
+    label : str
+        The image's name in messages.
+    size : callable
+        The byte count of what ``encode`` returns (``len`` of a file; ``int`` when ``encode``
+        computes a size without writing, as a codec's size model does).
+
+    Returns
+    -------
+    SearchResult
+        ``quality``, ``data`` (what ``encode`` returned there) and ``tries``.
+
+    Raises
+    ------
+    BudgetError
+        If even ``low`` is too large.
     """
     tried: dict[int, bytes] = {}
     lo, hi = low - 1, high + 1  # the highest quality known to fit, the lowest known not to
@@ -136,11 +185,28 @@ def search_quality(encode: Callable[[int], bytes], max_bytes: int, *, low: int =
 
 def largest_under(log_size: Callable[[float], float], max_bytes: int, tolerance: float, *,
                   low: float, high: float, steps: int = 6) -> float | None:
-    """The knob ``x`` in [low, high] (log size falls as x grows, e.g. a log lambda factor)
-    whose size ``exp(log_size(x))`` is within ``tolerance`` (a share) under ``max_bytes``:
-    secant steps on log size against x from x = 0, at most ``steps`` evaluations besides
-    x = 0. Returns the smallest x tried that fits (the biggest file), ``high`` if only it
-    fits, None if not even ``high`` fits."""
+    """The knob ``x`` in [low, high] whose size ``exp(log_size(x))`` is within ``tolerance``
+    under ``max_bytes``: secant steps on log size against x, starting from x = 0.
+
+    Parameters
+    ----------
+    log_size : callable
+        x -> natural log of the size in bytes; falls as x grows (e.g. a log lambda factor).
+    max_bytes : int
+        The limit in bytes.
+    tolerance : float
+        How far under the limit is close enough, as a share of it (0.01: 1%).
+    low, high : float
+        The knob's range.
+    steps : int
+        Evaluations at most, besides x = 0 (default 6).
+
+    Returns
+    -------
+    float or None
+        The smallest x tried that fits (the biggest file), ``high`` if only it fits, None if
+        not even ``high`` fits.
+    """
     goal = np.log((1 - tolerance / 2) * max_bytes)
     points = {0.0: log_size(0.0)}
     x, slope = 0.0, -0.3  # typical d log size / d log factor
@@ -168,11 +234,33 @@ SCALE_RANGE = (1 / 3, 3.0)
 
 def refine(codec: Codec, state, quality: int, max_bytes: int, *, exif: bytes | None = None,
            icc_profile: bytes | None = None, tolerance: float = 0.01) -> tuple[bytes, dict] | None:
-    """The largest file at ``quality`` within ``tolerance`` under ``max_bytes`` by the codec's
-    second knob (:meth:`~msroi.codecs.base.Codec.scaled_size`), solved on the expected size
-    (:func:`largest_under`); the answer is written and, if the written size taught the
-    codec's model a new ratio that leaves it over, or more than ``tolerance`` under, solved
-    once or twice more. (file, report fields), or None if even the largest scale does not fit."""
+    """The largest file at ``quality`` within ``tolerance`` under ``max_bytes``, by the codec's
+    second knob (:meth:`~msroi.codecs.base.Codec.scaled_size`).
+
+    The knob is solved on the expected size (:func:`largest_under`); the answer is written
+    and, if the written size taught the codec's model a ratio that leaves it over, or more
+    than ``tolerance`` under, solved once or twice more.
+
+    Parameters
+    ----------
+    codec : Codec
+        A codec with a second knob.
+    state : EncoderState
+        The image as the codec prepared it (:meth:`~msroi.codecs.base.Codec.prepare`).
+    quality : int
+        The quality the search settled on (1..100).
+    max_bytes : int
+        The limit in bytes.
+    exif, icc_profile : bytes, optional
+        Metadata written into the file.
+    tolerance : float
+        How far under the limit is close enough, as a share of it (default 0.01).
+
+    Returns
+    -------
+    tuple of (bytes, dict) or None
+        The file and its report fields; None if even the largest scale does not fit.
+    """
     low, high = np.log(SCALE_RANGE[0]), np.log(SCALE_RANGE[1])
     best = None
     for _ in range(3):
@@ -227,8 +315,34 @@ def _search(codec: Codec, state, target: int, exif: bytes | None, icc_profile: b
 def compress_to_budget(codec: Codec, image: np.ndarray, importance: np.ndarray,
                        budget: Budget, *, exif: bytes | None = None,
                        icc_profile: bytes | None = None, label: str = "image") -> CompressResult:
-    """The codec's best file for RGB uint8 ``image`` (H, W, 3) and float32 map (H, W) that
-    is no larger than ``budget``. Raises :class:`BudgetError` when no setting fits."""
+    """The codec's best file no larger than the budget: its quality searched
+    (:func:`search_quality`), then its second knob where it declares one (:func:`refine`).
+
+    Parameters
+    ----------
+    codec : Codec
+        Any codec (:class:`msroi.codecs.base.Codec`).
+    image : ndarray
+        RGB uint8 (H, W, 3).
+    importance : ndarray
+        The map, float32 (H, W) in [0, 1].
+    budget : Budget
+        The limit (bytes, bits per pixel or the standard JPEG's size at a quality).
+    exif, icc_profile : bytes, optional
+        Metadata written into the file.
+    label : str
+        The image's name in messages.
+
+    Returns
+    -------
+    CompressResult
+        The file, the image's (H, W) and a report (quality, target, tries, timings).
+
+    Raises
+    ------
+    BudgetError
+        When no setting fits.
+    """
     target = budget.target_bytes(image, exif=exif, icc_profile=icc_profile)
     start = time.perf_counter()
     with codec.prepare(image, importance) as state:
