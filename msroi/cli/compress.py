@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from msroi.cli.options import (add_codec_options, add_damaged_option, add_executor_options,
-                               add_map_options, budget_text, check_model, compress_settings,
-                               int_in_range, parse_with)
+                               add_input_output, add_map_options, budget_text, check_model,
+                               compress_settings, int_in_range, parse_with)
 from msroi.errors import MsroiError
 
 
@@ -15,11 +15,7 @@ def arguments(p: argparse.ArgumentParser) -> None:
     from msroi.codecs.registry import CODECS, DEFAULT_METHOD
     from msroi.rate import QualityTarget
 
-    p.add_argument("input", help="image file or folder (searched recursively), or - for "
-                   "standard input")
-    p.add_argument("-o", "--output", required=True,
-                   help="output .jpg (one image) or folder (mirrors the input tree), or - for "
-                        "standard output")
+    add_input_output(p, given="image", written=".jpg")
     p.add_argument("--budget", type=budget_text, default=None, help=(
         "size limit: q50 = no larger than the standard JPEG at quality 50 (default), "
         "30000 or 30kB = bytes, 0.5bpp = bits per pixel"))

@@ -5,18 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from msroi.cli.options import add_damaged_option
+from msroi.cli.options import add_damaged_option, add_input_output
 from msroi.errors import MsroiError
 
 
 def arguments(p: argparse.ArgumentParser) -> None:
     from msroi.decoders import DECODERS
 
-    p.add_argument("input", help="JPEG file or folder (searched recursively), or - for "
-                   "standard input")
-    p.add_argument("-o", "--output", required=True,
-                   help="output .png (one file) or folder (mirrors the input tree), or - for "
-                        "standard output")
+    add_input_output(p, given="JPEG", written=".png")
     p.add_argument("--decoder", choices=list(DECODERS), default="standard", help=(
         "; ".join(f"{name} = {DECODERS[name].description}" for name in DECODERS)
         + " (default standard)"))

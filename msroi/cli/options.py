@@ -152,6 +152,15 @@ def add_executor_options(p: argparse.ArgumentParser, what: str) -> None:
         f"a local cluster of --jobs workers (default: ${DASK_ENV} if set, else the local pool)"))
 
 
+def add_input_output(p: argparse.ArgumentParser, *, given: str, written: str) -> None:
+    """The input (a file, a folder searched recursively, or - for standard input) and
+    ``-o`` (one file, a folder mirroring the input tree, or - for standard output)."""
+    p.add_argument("input", help=f"{given} file or folder (searched recursively), or - for "
+                   "standard input")
+    p.add_argument("-o", "--output", required=True, help=(
+        f"output {written} (one file) or folder (mirrors the input tree), or - for standard output"))
+
+
 def add_damaged_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--accept-damaged", action="store_true", help=(
         "read damaged JPEG inputs anyway (cut short, corrupt data: libjpeg's warnings); "

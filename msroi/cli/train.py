@@ -67,19 +67,27 @@ def run(args) -> int:
     return 0
 
 
-def postfilter_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("data", nargs="*", help="folders of photos (never the benchmark sets)")
+def _head_training_arguments(p: argparse.ArgumentParser, *, data: str, out: str, name: str) -> None:
+    """What train-postfilter and train-readout share: DATA folders or --config, the run
+    folder, the preset's name, epochs, learning rate, seed."""
+    p.add_argument("data", nargs="*", help=data)
     p.add_argument("--config", help="JSON file of options; flags override it")
-    p.add_argument("--out", help="run folder: patches, checkpoints, log.csv, backup for resume, preset/")
-    p.add_argument("--name", help="preset name (default postfilter_small)")
+    p.add_argument("--out", help=out)
+    p.add_argument("--name", help=name)
     p.add_argument("--epochs", type=int_in_range(1))
-    p.add_argument("--batch-size", dest="batch_size", type=int_in_range(1))
     p.add_argument("--lr", dest="learning_rate", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("-q", "--quiet", action="store_true")
+
+
+def postfilter_arguments(p: argparse.ArgumentParser) -> None:
+    _head_training_arguments(p, data="folders of photos (never the benchmark sets)",
+                             out="run folder: patches, checkpoints, log.csv, backup for resume, preset/",
+                             name="preset name (default postfilter_small)")
+    p.add_argument("--batch-size", dest="batch_size", type=int_in_range(1))
     p.add_argument("--max-photos", dest="max_photos", type=int_in_range(0))
     p.add_argument("--crops-per-file", dest="crops_per_file", type=int_in_range(1))
     p.add_argument("--strategy", choices=("auto", "mirrored", "multiworker", "default"))
-    p.add_argument("--seed", type=int)
-    p.add_argument("-q", "--quiet", action="store_true")
 
 
 def run_postfilter(args) -> int:
@@ -98,15 +106,10 @@ def run_postfilter(args) -> int:
 
 
 def readout_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("data", nargs="*", help="fixation set folders (images/ + fixations.csv)")
-    p.add_argument("--config", help="JSON file of options; flags override it")
-    p.add_argument("--out", help="run folder: checkpoints (resume), log.csv, preset/")
+    _head_training_arguments(p, data="fixation set folders (images/ + fixations.csv)",
+                             out="run folder: checkpoints (resume), log.csv, preset/",
+                             name="name of the preset written (default: the base's)")
     p.add_argument("--model", help="the frozen map network's preset (default mobilenet_v2)")
-    p.add_argument("--name", help="name of the preset written (default: the base's)")
-    p.add_argument("--epochs", type=int_in_range(1))
-    p.add_argument("--lr", dest="learning_rate", type=float)
-    p.add_argument("--seed", type=int)
-    p.add_argument("-q", "--quiet", action="store_true")
 
 
 def run_readout(args) -> int:

@@ -227,10 +227,8 @@ def generate_map(image: np.ndarray, model: MapNetwork | str | None = None, **opt
 
     Parameters
     ----------
-    image : ndarray
-        RGB uint8 (H, W, 3).
-    model : MapNetwork or str, optional
-        The map network, or a preset's name (default: the default map model).
+    image, model
+        As :func:`semantic_map`: RGB uint8 (H, W, 3); the map network or a preset's name.
     **options
         ``recipe``, ``top_k``, ``combine``, ``working_size``, ``scales``, ``edges``,
         ``runtime``: see :func:`semantic_map`.
