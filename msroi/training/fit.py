@@ -77,30 +77,6 @@ def config_from_json(cls, path: str | os.PathLike, overrides: dict):
     return cls(**values)
 
 
-def make_strategy(name: str = "auto"):
-    """``auto``: MultiWorkerMirroredStrategy when TF_CONFIG is set, MirroredStrategy with
-    several GPUs, else the default strategy. ``mirrored``, ``multiworker``, ``default``."""
-    import tensorflow as tf
-
-    if name == "auto":
-        if os.environ.get("TF_CONFIG"):
-            name = "multiworker"
-        elif len(tf.config.list_logical_devices("GPU")) > 1:
-            name = "mirrored"
-        else:
-            name = "default"
-    if name == "mirrored":
-        # GPUs when there are any; else every logical CPU (tests split the CPU in two).
-        devices = [d.name for d in tf.config.list_logical_devices("GPU")] or \
-            [d.name for d in tf.config.list_logical_devices("CPU")]
-        return tf.distribute.MirroredStrategy(devices=devices)
-    if name == "multiworker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
-    if name == "default":
-        return tf.distribute.get_strategy()
-    raise MsroiError(f"unknown strategy '{name}' (auto, mirrored, multiworker, default)")
-
-
 @dataclass
 class TrainResult:
     history: dict = field(default_factory=dict)
@@ -145,17 +121,7 @@ def train(config: TrainConfig, *, verbose: int = 1, callbacks: list | None = Non
     Seeds the random generators and may set Keras' mixed-precision policy for the run; both
     are put back afterwards (Python's and NumPy's generator states, the policy; TensorFlow's
     global seed is cleared), so a caller's later work is not changed by having trained."""
-    from msroi.training.trainer import global_state_restored
-
-    with global_state_restored():
-        return _train(config, verbose=verbose, callbacks=callbacks)
-
-
-def _train(config: TrainConfig, *, verbose: int, callbacks: list | None) -> TrainResult:
-    import keras
-
-    from msroi import presets
-    from msroi.io import claim_run_folder
+    from msroi.training.run import training_run
 
     optimiser = dict(OPTIMISERS[canonical(config.optimiser, OPTIMISERS, kind="optimiser",
                                           renamed=RENAMED_OPTIMISERS)])
@@ -163,9 +129,17 @@ def _train(config: TrainConfig, *, verbose: int, callbacks: list | None) -> Trai
         optimiser["learning_rate"] = config.learning_rate
     if config.cache_views and not config.freeze_backbone:
         raise MsroiError("cache_views needs a frozen backbone: a trained one changes its features")
-    out = claim_run_folder(config.out)
-    (out / "config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
-    keras.utils.set_random_seed(config.seed)
+    with training_run(config) as out:
+        return _train(config, out, optimiser, verbose=verbose, callbacks=callbacks)
+
+
+def _train(config: TrainConfig, out: Path, optimiser: dict, *, verbose: int,
+           callbacks: list | None) -> TrainResult:
+    import keras
+
+    from msroi import presets
+    from msroi.training.run import fit_callbacks, make_strategy
+
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
     samples, train_samples, val_samples, skipped = _samples(config, out, verbose)
@@ -177,12 +151,8 @@ def _train(config: TrainConfig, *, verbose: int, callbacks: list | None) -> Trai
         network, model, optimizer = _build(config, optimiser, teacher, num_classes, steps)
     train_data, val_data, fit_steps = _datasets(config, out, network, teacher, train_samples,
                                                 val_samples, steps, verbose)
-    callbacks = list(callbacks or []) + [
-        keras.callbacks.BackupAndRestore(str(out / "backup")),  # resume: weights + optimizer + epoch
-        _save_every(out / "checkpoints", config.checkpoint_every, config.epochs),
-        keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
-        keras.callbacks.TensorBoard(str(out / "tensorboard")),
-    ]
+    callbacks = list(callbacks or []) + fit_callbacks(
+        out, _save_every(out / "checkpoints", config.checkpoint_every, config.epochs))
     history = model.fit(train_data, validation_data=val_data, epochs=config.epochs,
                         steps_per_epoch=fit_steps, callbacks=callbacks, verbose=verbose)
     class_names = teacher.classes if teacher is not None else samples.names

@@ -13,7 +13,6 @@ weights every epoch; the result is a preset (``kind: postfilter``) with its Lite
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -163,20 +162,14 @@ def train_postfilter(config: PostFilterConfig, *, verbose: int = 1) -> Path:
 
     from msroi.io import find_images
     from msroi.nn.postfilter import postfilter
-    from msroi.training.fit import make_strategy
-    from msroi.training.trainer import global_state_restored
+    from msroi.training.run import fit_callbacks, make_strategy, training_run
 
     files = sorted(f for folder in config.data for f in find_images(folder))
     if any(part in ("kodak", "live1") for f in files for part in f.parts):
         raise MsroiError("post-filter training data may not include kodak/ or live1/ (the benchmarks)")
     if not files:
         raise MsroiError(f"no photos in {', '.join(config.data)}")
-    from msroi.io import claim_run_folder
-
-    out = claim_run_folder(config.out)
-    (out / "config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
-    with global_state_restored():
-        keras.utils.set_random_seed(config.seed)
+    with training_run(config) as out:
         train, val = _train_and_validation_patches(files, out, config, verbose)
         strategy = make_strategy(config.strategy)
         with strategy.scope():
@@ -184,13 +177,8 @@ def train_postfilter(config: PostFilterConfig, *, verbose: int = 1) -> Path:
             network.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(
                 config.learning_rate, config.epochs * (len(train["decoded"]) // config.batch_size + 1),
                 alpha=0.05)), loss="mse")
-        callbacks = [
-            keras.callbacks.BackupAndRestore(str(out / "backup")),
-            keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
-            keras.callbacks.TensorBoard(str(out / "tensorboard")),
-            keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "epoch-{epoch:03d}.weights.h5"),
-                                            save_weights_only=True),
-        ]
+        callbacks = fit_callbacks(out, keras.callbacks.ModelCheckpoint(
+            str(out / "checkpoints" / "epoch-{epoch:03d}.weights.h5"), save_weights_only=True))
         (out / "checkpoints").mkdir(exist_ok=True)
         history = network.fit(_dataset(train, batch_size=config.batch_size, training=True,
                                        seed=config.seed),

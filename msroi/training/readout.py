@@ -18,7 +18,6 @@ epoch (training and validation likelihood in nats per fixation against a uniform
 from __future__ import annotations
 
 import csv
-import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -214,13 +213,19 @@ def mean_nll(readout: FixationReadout, examples: list[Example]) -> float:
 def train_readout(config: ReadoutConfig, *, progress: bool = True) -> Path:
     """Trains the readout as ``config`` says; returns the preset folder written
     (``out/preset``)."""
-    from msroi.io import claim_run_folder
     from msroi.quiet import import_tensorflow
 
     _check_data(config.data)
-    out = claim_run_folder(config.out)
-    (out / "config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
-    tf = import_tensorflow()
+    import_tensorflow()
+    from msroi.training.run import training_run
+
+    with training_run(config, seed=False) as out:  # its own generators, seeded from config.seed
+        return _fit_readout(config, out, progress=progress)
+
+
+def _fit_readout(config: ReadoutConfig, out: Path, *, progress: bool) -> Path:
+    import tensorflow as tf
+
     examples = make_examples(config, progress=progress)
     train, validation = examples["train"], examples["validation"]
     stacked = np.concatenate([e.inputs.reshape(-1, e.inputs.shape[-1]) for e in train])

@@ -10,29 +10,9 @@ scaled after it is applied, which is exact for Adam and SGD alike.
 
 from __future__ import annotations
 
-import contextlib
-import random
 
 import keras
-import numpy as np
 import tensorflow as tf
-
-
-@contextlib.contextmanager
-def global_state_restored():
-    """Training seeds Python's, NumPy's and TensorFlow's generators and may set Keras's
-    precision policy; inside this block it may, and afterwards all are as they were (the
-    generators' states, the policy; TensorFlow's global seed cleared), so a caller's later
-    work is not changed by having trained."""
-    python_state, numpy_state = random.getstate(), np.random.get_state()
-    policy = keras.mixed_precision.global_policy()
-    try:
-        yield
-    finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)
-        tf.random.set_seed(None)
-        keras.mixed_precision.set_global_policy(policy)
 
 
 def combined_cam(features, kernel, class_ids, weights):
