@@ -12,7 +12,7 @@ import re
 import pytest
 
 #: The public API: what ``import msroi`` offers, and the pipeline's packages users call.
-PUBLIC = ["msroi", "msroi.rate", "msroi.codecs", "msroi.decoders"]
+PUBLIC = ["msroi", "msroi.rate", "msroi.codecs", "msroi.decoders", "msroi.metrics"]
 EXTRA = ["msroi.maps.generate_map", "msroi.maps.semantic_map", "msroi.maps.overlay",
          "msroi.io.load_image", "msroi.io.read_image", "msroi.maps.SemanticMap",
          "msroi.io.LoadedImage"]

@@ -19,14 +19,36 @@ def check_pair(reference: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def luma(image: np.ndarray) -> np.ndarray:
-    """Full-range BT.601 luma (JPEG's Y) of RGB (H, W, 3) as float64 (H, W) in [0, 255]."""
+    """Full-range BT.601 luma, JPEG's Y.
+
+    Parameters
+    ----------
+    image : ndarray
+        RGB (H, W, 3), 0..255.
+
+    Returns
+    -------
+    ndarray
+        float64 (H, W) in [0, 255].
+    """
     rgb = np.asarray(image, dtype=np.float64)
     return 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
 
 
 def studio_luma(image: np.ndarray) -> np.ndarray:
-    """Limited-range BT.601 luma as ffmpeg's ``rgb24 -> yuv420p`` writes it: uint8 (H, W),
-    ``round(16 + (65.481 R + 128.553 G + 24.966 B) / 255)``, values 16..235."""
+    """Limited-range BT.601 luma as ffmpeg's ``rgb24 -> yuv420p`` writes it:
+    ``round(16 + (65.481 R + 128.553 G + 24.966 B) / 255)``.
+
+    Parameters
+    ----------
+    image : ndarray
+        RGB uint8 (H, W, 3).
+
+    Returns
+    -------
+    ndarray
+        uint8 (H, W), values 16..235.
+    """
     rgb = np.asarray(image, dtype=np.float64)
     y = 16.0 + (65.481 * rgb[..., 0] + 128.553 * rgb[..., 1] + 24.966 * rgb[..., 2]) / 255.0
     return np.clip(np.round(y), 0, 255).astype(np.uint8)
@@ -43,9 +65,24 @@ def psnr_from_mse(mse: float, *, data_range: float = 255.0) -> float:
 
 def weighted_psnr(reference: np.ndarray, test: np.ndarray, weights: np.ndarray, *,
                   data_range: float = 255.0) -> float:
-    """PSNR (dB) of the squared error (mean over channels) weighted by ``weights`` (H, W),
-    any non-negative scale (a map, a fixation density, a codec's distortion weights): where
-    they are high counts in proportion; constant weights give the plain PSNR."""
+    """PSNR of the squared error (mean over channels) weighted per pixel: where the weights are
+    high counts in proportion; constant weights give the plain PSNR.
+
+    Parameters
+    ----------
+    reference, test : ndarray
+        uint8 images of equal shape, (H, W) or (H, W, 3); reference first.
+    weights : ndarray
+        (H, W), any non-negative scale (a map, a fixation density, a codec's distortion
+        weights).
+    data_range : float
+        The largest sample value (255 for 8 bits).
+
+    Returns
+    -------
+    float
+        dB.
+    """
     reference, test = check_pair(reference, test)
     error = (reference.astype(np.float64) - test) ** 2
     error = error.mean(axis=2) if error.ndim == 3 else error
@@ -59,13 +96,37 @@ def weighted_psnr(reference: np.ndarray, test: np.ndarray, weights: np.ndarray, 
 
 def peak_signal_noise_ratio(reference: np.ndarray, test: np.ndarray, *,
                             data_range: float = 255.0) -> float:
-    """PSNR in dB with one MSE over all samples (channels pooled); inf if identical."""
+    """PSNR with one MSE over all samples (channels pooled).
+
+    Parameters
+    ----------
+    reference, test : ndarray
+        uint8 images of equal shape, (H, W) or (H, W, 3); reference first.
+    data_range : float
+        The largest sample value (255 for 8 bits).
+
+    Returns
+    -------
+    float
+        dB; inf if the images are identical.
+    """
     return psnr_from_mse(float(squared_error(reference, test).mean()), data_range=data_range)
 
 
 def ssim_map(reference: np.ndarray, test: np.ndarray) -> np.ndarray:
-    """Per-pixel SSIM (Wang et al., 2004: Gaussian window sigma 1.5, K1 0.01, K2 0.03),
-    (H, W) for grey images, (H, W, C) for colour ones, via scikit-image."""
+    """Per-pixel SSIM (Wang et al., 2004: Gaussian window sigma 1.5, K1 0.01, K2 0.03), via
+    scikit-image.
+
+    Parameters
+    ----------
+    reference, test : ndarray
+        uint8 images of equal shape, grey (H, W) or colour (H, W, C); reference first.
+
+    Returns
+    -------
+    ndarray
+        float64 (H, W) for grey images, (H, W, C) for colour ones, in [-1, 1].
+    """
     from skimage.metrics import structural_similarity as ssim
 
     reference, test = check_pair(reference, test)
@@ -76,13 +137,37 @@ def ssim_map(reference: np.ndarray, test: np.ndarray) -> np.ndarray:
 
 
 def structural_similarity(reference: np.ndarray, test: np.ndarray) -> float:
-    """Mean SSIM over pixels (and channels)."""
+    """Mean SSIM over pixels (and channels), as :func:`ssim_map`.
+
+    Parameters
+    ----------
+    reference, test : ndarray
+        uint8 images of equal shape, (H, W) or (H, W, C); reference first.
+
+    Returns
+    -------
+    float
+        In [-1, 1]; 1 for identical images.
+    """
     return float(ssim_map(reference, test).mean())
 
 
 def weighted_ssim(reference: np.ndarray, test: np.ndarray, weights: np.ndarray) -> float:
-    """Mean of the SSIM map (channels averaged) weighted by ``weights`` (H, W), any
-    non-negative scale (e.g. a fixation density); constant weights give the mean SSIM."""
+    """Mean of the SSIM map (channels averaged) weighted per pixel; constant weights give the
+    mean SSIM.
+
+    Parameters
+    ----------
+    reference, test : ndarray
+        uint8 images of equal shape, (H, W) or (H, W, 3); reference first.
+    weights : ndarray
+        (H, W), any non-negative scale (e.g. a fixation density).
+
+    Returns
+    -------
+    float
+        In [-1, 1].
+    """
     full = ssim_map(reference, test)
     full = full.mean(axis=2) if full.ndim == 3 else full
     weights = np.asarray(weights, np.float64)
@@ -120,7 +205,19 @@ def multiscale_structural_similarity(reference: np.ndarray, test: np.ndarray) ->
     """MS-SSIM (Wang et al., 2003; 5 scales, the paper's weights), averaged over channels:
     TensorFlow's ``tf.image.ssim_multiscale`` computed in NumPy (11x11 Gaussian windows of
     sigma 1.5 at valid positions; 2x2 means between scales, an odd edge repeated; negative
-    terms clipped to 0). Both sides need >= 161 pixels."""
+    terms clipped to 0).
+
+    Parameters
+    ----------
+    reference, test : ndarray
+        uint8 images of equal shape, (H, W) or (H, W, C), both sides >= 161 pixels;
+        reference first.
+
+    Returns
+    -------
+    float
+        In [0, 1]; 1 for identical images.
+    """
     reference, test = check_pair(reference, test)
     if min(reference.shape[:2]) < 161:
         raise InvalidArgumentError(f"MS-SSIM needs images of at least 161x161 pixels, got {reference.shape[:2]}")

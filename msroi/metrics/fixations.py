@@ -55,8 +55,24 @@ def fixation_density(fixations: np.ndarray, shape: tuple[int, int], *,
                      sigma: float | None = None, sigma_degrees: float | None = None,
                      pixels_per_degree: float | None = None) -> np.ndarray:
     """The fixation density map: one count per fixation (repeats add up), blurred with a
-    Gaussian of ``sigma`` pixels (or ``sigma_degrees`` x ``pixels_per_degree``), scaled to
-    sum to 1. float64 (H, W); all zeros if there is no fixation in the frame."""
+    Gaussian, scaled to sum to 1.
+
+    Parameters
+    ----------
+    fixations : ndarray
+        (N, 2) points (x, y) in pixels.
+    shape : tuple of int
+        (H, W) of the photo.
+    sigma : float, optional
+        The Gaussian's standard deviation in pixels ...
+    sigma_degrees, pixels_per_degree : float, optional
+        ... or in degrees of visual angle, with the viewing geometry.
+
+    Returns
+    -------
+    ndarray
+        float64 (H, W) summing to 1; all zeros if no fixation is in the frame.
+    """
     from scipy.ndimage import gaussian_filter
 
     if sigma is None:
@@ -77,8 +93,22 @@ def fixation_density(fixations: np.ndarray, shape: tuple[int, int], *,
 
 
 def nss(importance: np.ndarray, fixations: np.ndarray) -> float:
-    """Normalised scanpath saliency: the mean of the z-scored map at the fixated pixels.
-    0 is chance, higher is better; nan for a constant map or no fixation in the frame."""
+    """Normalised scanpath saliency (the MIT benchmark's name): the mean of the z-scored map
+    at the fixated pixels.
+
+    Parameters
+    ----------
+    importance : ndarray
+        The map, float (H, W).
+    fixations : ndarray
+        (N, 2) points (x, y) in pixels.
+
+    Returns
+    -------
+    float
+        Standard deviations above the map's mean; 0 is chance, higher is better; nan for a
+        constant map or no fixation in the frame.
+    """
     importance = _map(importance)
     fixated = fixation_pixels(fixations, importance.shape)
     spread = importance.std()
@@ -88,11 +118,24 @@ def nss(importance: np.ndarray, fixations: np.ndarray) -> float:
 
 
 def auc_judd(importance: np.ndarray, fixations: np.ndarray) -> float:
-    """AUC-Judd: the map as a detector of the fixated pixels against all other pixels.
-    The benchmark samples the ROC curve at the map's values at the fixations (with a
-    random jitter to break ties); here its area is exact, from ranks, ties counting half
-    (:func:`msroi.metrics.map_auc`), so a constant map scores 0.5 and a map that ranks every
-    fixated pixel last scores 0. nan if no pixel or every pixel is fixated."""
+    """AUC-Judd: the map as a detector of the fixated pixels against all other pixels. The
+    benchmark samples the ROC curve at the map's values at the fixations (with a random
+    jitter to break ties); here its area is exact, from ranks, ties counting half
+    (:func:`msroi.metrics.map_auc`).
+
+    Parameters
+    ----------
+    importance : ndarray
+        The map, float (H, W).
+    fixations : ndarray
+        (N, 2) points (x, y) in pixels.
+
+    Returns
+    -------
+    float
+        In [0, 1]: a constant map scores 0.5, one that ranks every fixated pixel last 0; nan
+        if no pixel or every pixel is fixated.
+    """
     importance = _map(importance)
     return map_auc(importance, fixation_pixels(fixations, importance.shape))
 
@@ -108,10 +151,24 @@ def _values_at(importance: np.ndarray, points: np.ndarray) -> np.ndarray:
 def shuffled_auc(importance: np.ndarray, fixations: np.ndarray,
                  other_fixations: np.ndarray) -> float:
     """Shuffled AUC: the map's values at this photo's fixations against its values at the
-    fixations of other photos' viewers (``other_fixations``, in this photo's coordinates),
-    each fixation one sample, as an exact rank statistic (ties count half; the benchmark
-    draws random equal-sized subsets of the other fixations instead). A map that only
-    knows the centre bias every photo shares scores ~0.5."""
+    fixations of other photos' viewers, each fixation one sample, as an exact rank statistic
+    (ties count half; the benchmark draws random equal-sized subsets of the other fixations
+    instead). A map that only knows the centre bias every photo shares scores ~0.5.
+
+    Parameters
+    ----------
+    importance : ndarray
+        The map, float (H, W).
+    fixations : ndarray
+        (N, 2) points (x, y) in pixels where this photo's viewers looked.
+    other_fixations : ndarray
+        (M, 2) points of other photos' viewers, in this photo's coordinates.
+
+    Returns
+    -------
+    float
+        In [0, 1].
+    """
     importance = _map(importance)
     positives = _values_at(importance, fixations)
     negatives = _values_at(importance, other_fixations)
@@ -131,8 +188,20 @@ def _distribution(values: np.ndarray) -> np.ndarray | None:
 
 
 def correlation_coefficient(importance: np.ndarray, density: np.ndarray) -> float:
-    """CC: Pearson's correlation of the map and the fixation density (1 = linear
-    agreement, 0 = none); nan if either is constant."""
+    """CC: Pearson's correlation of the map and the fixation density.
+
+    Parameters
+    ----------
+    importance : ndarray
+        The map, float (H, W).
+    density : ndarray
+        The fixation density (:func:`fixation_density`), float (H, W).
+
+    Returns
+    -------
+    float
+        In [-1, 1]: 1 = linear agreement, 0 = none; nan if either is constant.
+    """
     importance, density = _map(importance), _map(density)
     _same_shape(importance, density)
     a, b = importance - importance.mean(), density - density.mean()
@@ -141,8 +210,20 @@ def correlation_coefficient(importance: np.ndarray, density: np.ndarray) -> floa
 
 
 def similarity(importance: np.ndarray, density: np.ndarray) -> float:
-    """SIM: the histogram intersection of the map and the density, each scaled to sum to
-    1 (1 = the same distribution, 0 = disjoint); nan for an empty map or density."""
+    """SIM: the histogram intersection of the map and the density, each scaled to sum to 1.
+
+    Parameters
+    ----------
+    importance : ndarray
+        The map, float (H, W), non-negative.
+    density : ndarray
+        The fixation density, float (H, W).
+
+    Returns
+    -------
+    float
+        In [0, 1]: 1 = the same distribution, 0 = disjoint; nan for an empty map or density.
+    """
     importance, density = _map(importance), _map(density)
     _same_shape(importance, density)
     p, q = _distribution(importance), _distribution(density)
@@ -153,7 +234,20 @@ def similarity(importance: np.ndarray, density: np.ndarray) -> float:
 
 def kl_divergence(importance: np.ndarray, density: np.ndarray) -> float:
     """KL divergence of the map P from the density Q, both scaled to sum to 1:
-    sum Q log(eps + Q / (P + eps)), eps = :data:`KL_EPSILON` (0 = equal; lower is better)."""
+    sum Q log(eps + Q / (P + eps)), eps = :data:`KL_EPSILON` (the MIT benchmark's).
+
+    Parameters
+    ----------
+    importance : ndarray
+        The map, float (H, W), non-negative.
+    density : ndarray
+        The fixation density, float (H, W).
+
+    Returns
+    -------
+    float
+        Nats; 0 = equal, lower is better.
+    """
     importance, density = _map(importance), _map(density)
     _same_shape(importance, density)
     p, q = _distribution(importance), _distribution(density)
@@ -169,8 +263,25 @@ def _same_shape(a: np.ndarray, b: np.ndarray) -> None:
 
 def fixation_scores(importance: np.ndarray, fixations: np.ndarray, density: np.ndarray,
                     other_fixations: np.ndarray | None = None) -> dict[str, float]:
-    """Every score of a map against one photo's viewers: nss, auc_judd, cc, sim, kl, and
-    shuffled_auc where ``other_fixations`` are given."""
+    """Every score of a map against one photo's viewers.
+
+    Parameters
+    ----------
+    importance : ndarray
+        The map, float (H, W).
+    fixations : ndarray
+        (N, 2) points (x, y) in pixels.
+    density : ndarray
+        Their fixation density, float (H, W).
+    other_fixations : ndarray, optional
+        Other photos' viewers' fixations in this photo's coordinates, for the shuffled AUC.
+
+    Returns
+    -------
+    dict
+        ``nss``, ``auc_judd``, ``cc``, ``sim``, ``kl`` and, with ``other_fixations``,
+        ``shuffled_auc``.
+    """
     scores = {"nss": nss(importance, fixations), "auc_judd": auc_judd(importance, fixations),
               "cc": correlation_coefficient(importance, density),
               "sim": similarity(importance, density), "kl": kl_divergence(importance, density)}
@@ -182,10 +293,30 @@ def fixation_scores(importance: np.ndarray, fixations: np.ndarray, density: np.n
 def human_ceiling(fixations: np.ndarray, subjects: np.ndarray, shape: tuple[int, int], *,
                   sigma: float, other_fixations: np.ndarray | None = None,
                   seed: int = 0) -> dict[str, float]:
-    """How well people predict people: the viewers split at random (``seed``) into two
-    halves; each half's fixation density is scored as a map against the other half's
-    fixations and density (:func:`fixation_scores`), both ways, averaged. ``subjects``:
-    one viewer id per fixation. nan scores if fewer than two viewers."""
+    """How well people predict people: the viewers split at random into two halves; each half's
+    fixation density is scored as a map against the other half's fixations and density
+    (:func:`fixation_scores`), both ways, averaged.
+
+    Parameters
+    ----------
+    fixations : ndarray
+        (N, 2) points (x, y) in pixels.
+    subjects : ndarray
+        (N,) one viewer id per fixation.
+    shape : tuple of int
+        (H, W) of the photo.
+    sigma : float
+        The densities' Gaussian in pixels.
+    other_fixations : ndarray, optional
+        For the shuffled AUC, as :func:`fixation_scores`.
+    seed : int
+        The split's random seed.
+
+    Returns
+    -------
+    dict
+        The scores of :func:`fixation_scores`; nan if fewer than two viewers.
+    """
     fixations = np.asarray(fixations, np.float64).reshape(-1, 2)
     subjects = np.asarray(subjects)
     viewers = np.unique(subjects)

@@ -74,14 +74,53 @@ def hvs_mse(reference: np.ndarray, test: np.ndarray) -> tuple[float, float]:
 
 
 def psnr_hvs(reference: np.ndarray, test: np.ndarray) -> float:
+    """PSNR-HVS (Egiazarian et al., 2006): the error of 8x8 DCT blocks weighted by the contrast
+    sensitivity function, as the authors' reference implementation computes it.
+
+    Parameters
+    ----------
+    reference, test : ndarray
+        Grey images of equal shape (H, W), 0..255, at least 8x8 (partial 8x8 blocks at the
+        edges dropped); reference first.
+
+    Returns
+    -------
+    float
+        dB.
+    """
     return psnr_from_mse(hvs_mse(reference, test)[0])
 
 
 def psnr_hvs_m(reference: np.ndarray, test: np.ndarray) -> float:
+    """PSNR-HVS-M (Ponomarenko et al., 2007): PSNR-HVS with between-coefficient contrast
+    masking, as the authors' reference implementation computes it.
+
+    Parameters
+    ----------
+    reference, test : ndarray
+        Grey images of equal shape (H, W), 0..255, at least 8x8 (partial 8x8 blocks at the
+        edges dropped); reference first.
+
+    Returns
+    -------
+    float
+        dB.
+    """
     return psnr_from_mse(hvs_mse(reference, test)[1])
 
 
 def psnr_hvs_m_rgb(reference: np.ndarray, test: np.ndarray) -> float:
-    """PSNR-HVS-M (dB) of the full-range BT.601 luma of two RGB uint8 images (H, W, 3),
-    on the 0..255 scale the metric takes."""
+    """PSNR-HVS-M of the full-range BT.601 luma of two RGB images, on the 0..255 scale the
+    metric takes.
+
+    Parameters
+    ----------
+    reference, test : ndarray
+        RGB uint8 (H, W, 3) of equal shape; reference first.
+
+    Returns
+    -------
+    float
+        dB.
+    """
     return psnr_hvs_m(luma(reference), luma(test))

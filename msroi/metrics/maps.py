@@ -16,9 +16,21 @@ def _check(importance: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def map_auc(importance: np.ndarray, mask: np.ndarray) -> float:
-    """Area under the ROC curve of the map as a per-pixel object detector (ties count
-    half): the probability that a random object pixel outranks a random background one.
-    0.5 is chance; nan if the mask is empty or full."""
+    """Area under the ROC curve of the map as a per-pixel object detector (ties count half):
+    the probability that a random object pixel outranks a random background one.
+
+    Parameters
+    ----------
+    importance : ndarray
+        The map, float (H, W).
+    mask : ndarray
+        bool (H, W): the objects.
+
+    Returns
+    -------
+    float
+        In [0, 1], 0.5 is chance; nan if the mask is empty or full.
+    """
     importance, mask = _check(importance, mask)
     positives = int(mask.sum())
     negatives = mask.size - positives
@@ -30,18 +42,43 @@ def map_auc(importance: np.ndarray, mask: np.ndarray) -> float:
 
 
 def mass_inside(importance: np.ndarray, mask: np.ndarray) -> float:
-    """Share of the map's total mass that lies inside the mask; nan if the map is zero."""
+    """The share of the map's total mass that lies inside a region.
+
+    Parameters
+    ----------
+    importance : ndarray
+        The map, float (H, W), non-negative.
+    mask : ndarray
+        bool (H, W): the region.
+
+    Returns
+    -------
+    float
+        In [0, 1]; nan if the map is zero.
+    """
     importance, mask = _check(importance, mask)
     total = importance.sum()
     return float(importance[mask].sum() / total) if total > 0 else float("nan")
 
 
 def recall_at_area(importance: np.ndarray, mask: np.ndarray) -> float:
-    """Share of the object pixels inside the map's top A% of pixels, A the mask's own
-    area: what an encoder can protect if it spends on an object-sized region. Equal to the
-    precision of that region. Ties at the threshold count in proportion (the expected
-    value of breaking them at random), so a constant map scores A (chance) and a perfect
-    one 1. nan if the mask is empty or full."""
+    """The share of the object pixels inside the map's top A% of pixels, A the mask's own area:
+    what an encoder can protect if it spends on an object-sized region (equal to that region's
+    precision). Ties at the threshold count in proportion (the expected value of breaking them
+    at random), so a constant map scores A (chance) and a perfect one 1.
+
+    Parameters
+    ----------
+    importance : ndarray
+        The map, float (H, W).
+    mask : ndarray
+        bool (H, W): the objects.
+
+    Returns
+    -------
+    float
+        In [0, 1]; nan if the mask is empty or full.
+    """
     importance, mask = _check(importance, mask)
     area = int(mask.sum())
     if area == 0 or area == mask.size:

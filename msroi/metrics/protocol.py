@@ -33,7 +33,23 @@ def vqmt_planes(reference: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np
 
 def compute_metrics(reference: np.ndarray, test: np.ndarray, *, protocol: str = "vqmt",
                     names: tuple[str, ...] = METRIC_NAMES) -> dict[str, float]:
-    """{metric name: value} for RGB uint8 images (H, W, 3), reference first."""
+    """The six metrics of the paper's table, by name.
+
+    Parameters
+    ----------
+    reference, test : ndarray
+        RGB uint8 (H, W, 3) of equal shape; reference first.
+    protocol : str
+        ``"vqmt"`` (the paper's: the luma of a yuv420 conversion, cut to multiples of 16;
+        ``"paper"`` still read) or ``"rgb"``.
+    names : tuple of str
+        Which of :data:`METRIC_NAMES` to compute (default all six).
+
+    Returns
+    -------
+    dict
+        {metric name: value}: psnr, psnr_hvs, psnr_hvs_m in dB; ssim, ms_ssim, vifp unitless.
+    """
     protocol = canonical(protocol, PROTOCOLS, kind="protocol", renamed=RENAMED_PROTOCOLS)
     a, b = vqmt_planes(reference, test) if protocol == "vqmt" else check_pair(reference, test)
     unknown = set(names) - set(METRIC_NAMES)

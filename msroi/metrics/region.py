@@ -16,7 +16,20 @@ def _mask(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def region_psnr(reference: np.ndarray, test: np.ndarray, mask: np.ndarray) -> float:
-    """PSNR over the pixels where ``mask`` (H, W) is True (all channels); nan if empty."""
+    """PSNR over the pixels of a region.
+
+    Parameters
+    ----------
+    reference, test : ndarray
+        uint8 images of equal shape, (H, W) or (H, W, 3); reference first.
+    mask : ndarray
+        bool (H, W): the region (e.g. the judge's objects).
+
+    Returns
+    -------
+    float
+        dB over the region's samples (all channels); nan if the region is empty.
+    """
     mask = _mask(mask, np.shape(reference))
     if not mask.any():
         return float("nan")
@@ -24,7 +37,20 @@ def region_psnr(reference: np.ndarray, test: np.ndarray, mask: np.ndarray) -> fl
 
 
 def region_ssim(reference: np.ndarray, test: np.ndarray, mask: np.ndarray) -> float:
-    """Mean of the SSIM map over the pixels where ``mask`` is True; nan if empty."""
+    """Mean of the SSIM map over the pixels of a region.
+
+    Parameters
+    ----------
+    reference, test : ndarray
+        uint8 images of equal shape, (H, W) or (H, W, 3); reference first.
+    mask : ndarray
+        bool (H, W): the region.
+
+    Returns
+    -------
+    float
+        In [-1, 1]; nan if the region is empty.
+    """
     mask = _mask(mask, np.shape(reference))
     if not mask.any():
         return float("nan")
@@ -33,7 +59,20 @@ def region_ssim(reference: np.ndarray, test: np.ndarray, mask: np.ndarray) -> fl
 
 
 def error_share_inside(reference: np.ndarray, test: np.ndarray, mask: np.ndarray) -> float:
-    """Fraction of the total squared error that falls inside ``mask``; nan if no error."""
+    """The share of the total squared error that falls inside a region.
+
+    Parameters
+    ----------
+    reference, test : ndarray
+        uint8 images of equal shape, (H, W) or (H, W, 3); reference first.
+    mask : ndarray
+        bool (H, W): the region.
+
+    Returns
+    -------
+    float
+        In [0, 1]; nan if there is no error.
+    """
     mask = _mask(mask, np.shape(reference))
     error = squared_error(reference, test)
     total = error.sum()

@@ -59,8 +59,19 @@ def vifp_channel(reference: np.ndarray, test: np.ndarray, *, sigma_nsq: float = 
 
 
 def visual_information_fidelity(reference: np.ndarray, test: np.ndarray) -> float:
-    """VIFP of grey (H, W) images, or the mean over channels of (H, W, C) images.
-    Needs at least 41x41 pixels (the four scales' windows)."""
+    """Pixel-domain visual information fidelity, VIFP (Sheikh & Bovik, 2006), four scales.
+
+    Parameters
+    ----------
+    reference, test : ndarray
+        Grey (H, W) or (H, W, C) images of equal shape, at least 41x41 pixels (the four
+        scales' windows); reference first.
+
+    Returns
+    -------
+    float
+        VIFP, the mean over channels for colour images; 1 for identical images.
+    """
     reference, test = check_pair(reference, test)
     if min(reference.shape[:2]) < 41:
         raise ValueError("VIFP needs images of at least 41x41 pixels")
