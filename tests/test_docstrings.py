@@ -26,6 +26,10 @@ def public_objects() -> dict[str, object]:
             value = getattr(module, name)
             if inspect.isfunction(value) or (inspect.isclass(value) and dataclasses.is_dataclass(value)):
                 found[f"{value.__module__}.{value.__qualname__}"] = value
+            elif inspect.isclass(value):  # an interface (Codec, Decoder): its documented methods
+                for method in vars(value).values():
+                    if inspect.isfunction(method) and not method.__name__.startswith("_") and method.__doc__:
+                        found[f"{value.__module__}.{method.__qualname__}"] = method
     for dotted in EXTRA:
         module_name, _, name = dotted.rpartition(".")
         value = getattr(importlib.import_module(module_name), name)
@@ -57,7 +61,8 @@ def problems(value) -> list[str]:
             f"Attributes should name {sorted(fields)}"]
     found = []
     signature = inspect.signature(value)
-    wanted = {("**" if p.kind is p.VAR_KEYWORD else "") + name for name, p in signature.parameters.items()}
+    wanted = {("**" if p.kind is p.VAR_KEYWORD else "") + name for name, p in signature.parameters.items()
+              if name not in ("self", "cls")}
     parameters = section(doc, "Parameters")
     if wanted and (parameters is None or not wanted <= named(parameters)):
         found.append(f"Parameters should name {sorted(wanted)}")

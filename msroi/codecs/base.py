@@ -113,7 +113,8 @@ class Codec(ABC):
     #: Range of the quality knob searched by rate control, lowest first.
     quality_range: ClassVar[tuple[int, int]] = (1, 100)
     #: The knobs rate control searches: always "quality"; "strength" where the codec can
-    #: fill the gap between two qualities by how much the map moves bytes (:meth:`refine`).
+    #: fill the gap between two qualities by how much the map moves bytes (:meth:`scaled_size`,
+    #: searched by :func:`msroi.rate.refine`).
     knobs: ClassVar[tuple[str, ...]] = ("quality",)
     #: Whether the importance map changes the file (False: a map-blind peer).
     uses_map: ClassVar[bool] = True
@@ -131,37 +132,120 @@ class Codec(ABC):
         self.settings = dataclasses.replace(settings, **fields)
 
     def options(self) -> dict[str, Any]:
-        """The codec's settings, for reports; ``type(codec)(**codec.options())`` rebuilds it."""
+        """The codec's settings, for reports.
+
+        Returns
+        -------
+        dict
+            Settings by name; ``type(codec)(**codec.options())`` rebuilds the codec.
+        """
         return self.settings.report()
 
     def distortion_weights(self, importance: np.ndarray) -> np.ndarray:
-        """How much the codec weighs an error at each pixel, given the map: float64 (H, W),
-        any scale (what "quality where the map looks" measures with). Default: the map."""
+        """How much the codec weighs an error at each pixel, given the map: what "quality where
+        the map looks" measures with. Default: the map itself.
+
+        Parameters
+        ----------
+        importance : ndarray
+            The map, float32 (H, W) in [0, 1].
+
+        Returns
+        -------
+        ndarray
+            float64 (H, W), any non-negative scale.
+        """
         return np.asarray(importance, np.float64)
 
     @abstractmethod
     def prepare(self, image: np.ndarray, importance: np.ndarray) -> EncoderState:
-        """Work independent of the quality knob, for :meth:`encode`."""
+        """The work that does not depend on the quality knob, done once per image.
+
+        Parameters
+        ----------
+        image : ndarray
+            RGB uint8 (H, W, 3).
+        importance : ndarray
+            The map, float32 (H, W) in [0, 1].
+
+        Returns
+        -------
+        EncoderState
+            What :meth:`encode` needs; close it (or use it in a ``with`` block) when done.
+        """
 
     @abstractmethod
     def encode(self, state: EncoderState, quality: int, *, exif: bytes | None = None,
                icc_profile: bytes | None = None) -> bytes:
-        """The JPEG file at one setting of the quality knob."""
+        """The JPEG file at one setting of the quality knob.
+
+        Parameters
+        ----------
+        state : EncoderState
+            From :meth:`prepare`.
+        quality : int
+            In :attr:`quality_range`.
+        exif, icc_profile : bytes, optional
+            Metadata written into the file.
+
+        Returns
+        -------
+        bytes
+            A baseline JPEG file any decoder reads.
+        """
 
     def scaled_size(self, state: EncoderState, quality: int, scale: float = 1.0) -> int:
-        """The second knob (codecs with "strength" in :attr:`knobs`): the expected bytes at
-        ``quality`` with the map's effect scaled by ``scale`` (the codec's ``encode`` takes
-        ``scale=`` too); :func:`msroi.rate.refine` searches it. Codecs never see a budget."""
+        """The second knob (codecs with "strength" in :attr:`knobs`): the expected size with the
+        map's effect scaled (the codec's ``encode`` takes ``scale=`` too).
+        :func:`msroi.rate.refine` searches it; codecs never see a budget.
+
+        Parameters
+        ----------
+        state : EncoderState
+            From :meth:`prepare`.
+        quality : int
+            In :attr:`quality_range`.
+        scale : float
+            The map's effect, 1 as the settings say.
+
+        Returns
+        -------
+        int
+            Expected bytes.
+        """
         raise NotImplementedError(f"codec {self.name} has no second knob")
 
     def size_model(self, state: EncoderState, *, exif: bytes | None = None,
                    icc_profile: bytes | None = None) -> Callable[[int], int] | None:
-        """The file's size (bytes) at each quality, computed without writing the file, so
-        rate control searches in memory and writes once (None: it writes each try)."""
+        """The file's size at each quality, computed without writing the file, so rate control
+        searches in memory and writes once.
+
+        Parameters
+        ----------
+        state : EncoderState
+            From :meth:`prepare`.
+        exif, icc_profile : bytes, optional
+            The metadata the file will carry (its bytes count).
+
+        Returns
+        -------
+        callable or None
+            quality -> bytes; None where the codec has no model (rate control writes each try).
+        """
         return None
 
     def size_proxy(self, state: EncoderState) -> Callable[[int], float] | None:
-        """A cheap estimate of the file size (bytes) at each quality, which rate control
-        uses to place its tries (None: plain bisection). Only the number of tries depends
-        on it, never the size limit."""
+        """A cheap estimate of the file size at each quality, which rate control uses to place its
+        tries. Only the number of tries depends on it, never the size limit.
+
+        Parameters
+        ----------
+        state : EncoderState
+            From :meth:`prepare`.
+
+        Returns
+        -------
+        callable or None
+            quality -> estimated bytes; None: plain bisection.
+        """
         return None

@@ -29,10 +29,27 @@ class Decoder(ABC):
 
     @abstractmethod
     def decode(self, data: bytes) -> np.ndarray:
-        """The pixels of a JPEG file, RGB uint8 (H, W, 3)."""
+        """The pixels of a JPEG file.
+
+        Parameters
+        ----------
+        data : bytes
+            A JPEG file.
+
+        Returns
+        -------
+        ndarray
+            RGB uint8 (H, W, 3) at the file's size.
+        """
 
     def options(self) -> dict:
-        """The decoder's settings, for reports."""
+        """The decoder's settings, for reports.
+
+        Returns
+        -------
+        dict
+            Settings by name.
+        """
         return {}
 
 
