@@ -100,15 +100,15 @@ def live1_table(args, decoders) -> None:
 def kodak_tracks(args, decoders) -> None:
     import pandas as pd
 
-    from msroi import batch, io
-
-    from msroi.evaluation import clic
+    from msroi import io
     from msroi.batch import CompressSettings
+    from msroi.evaluation import clic
+    from msroi.parallel import make_executor
 
     files = io.find_images(args.kodak)
     images = [io.load_image(f) for f in files]
     originals = [i.pixels for i in images]
-    executor = batch.make_executor(args.jobs)
+    executor = make_executor(args.jobs)
     results = []
     try:
         runs = [("rdq, allocated for the plain decode", CompressSettings(decoder="standard", keep_metadata=False), "lowrate"),

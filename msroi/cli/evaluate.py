@@ -88,7 +88,7 @@ def run(args) -> int:
         print("wrote " + ", ".join(str(p) for p in written))
         return 0
 
-    from msroi import batch
+    from msroi.parallel import make_executor
 
     from msroi.evaluation import benchmark
 
@@ -99,7 +99,7 @@ def run(args) -> int:
         curve_qualities=() if args.no_curves else tuple(args.curve_qualities or benchmark.CURVE_QUALITIES),
         oracle=args.oracle, variants_on_curves=args.variant_curves, decoders=tuple(args.decoder),
         fixations=args.fixations, perceptual=args.perceptual)
-    executor = batch.make_executor(min(args.jobs, len(files)), args.dask)
+    executor = make_executor(min(args.jobs, len(files)), args.dask)
     try:
         evaluation = benchmark.evaluate(files, settings, executor=executor, progress=not args.quiet)
     finally:

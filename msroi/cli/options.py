@@ -142,7 +142,7 @@ def check_model(args) -> None:
 
 
 def add_executor_options(p: argparse.ArgumentParser, what: str) -> None:
-    from msroi.batch import DASK_ENV, check_dask_address, usable_cores
+    from msroi.parallel import DASK_ENV, check_dask_address, usable_cores
 
     p.add_argument("-j", "--jobs", type=int_in_range(1), default=usable_cores(), help=(
         f"worker processes for the {what} (default: the usable cores, {usable_cores()} here)"))
