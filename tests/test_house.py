@@ -173,3 +173,41 @@ def test_no_function_over_sixty_lines():
                 if lines > 60 and not node.name.startswith("numba_"):  # numba kernels: one loop
                     long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines})")
     assert not long, long
+
+
+def readme_floor_rows() -> list[tuple[int, str]]:
+    """(floor, row text) of the README's pipeline table."""
+    lines = (ROOT.parent / "README.md").read_text().splitlines()
+    start = lines.index("| floor | piece | where |") + 2
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        cell = line.split("|")[1].strip()
+        if cell.isdigit():
+            rows.append((int(cell), line))
+    return rows
+
+
+def test_the_readme_table_is_the_tree():
+    """Every module of msroi is named in the README's pipeline table (its path, or its file
+    name in the row of its package), on the row of its own floor."""
+    import re
+
+    rows = readme_floor_rows()
+    unnamed, misplaced = [], []
+    for path in sorted(ROOT.rglob("*.py")):
+        if path.name in ("__init__.py", "__main__.py"):
+            continue
+        relative = path.relative_to(ROOT.parent).as_posix()
+        package = relative.rsplit("/", 1)[0] + "/"
+        found = [(level, row) for level, row in rows
+                 if f"`{relative}`" in row or (f"`{package}`" in row and f"`{path.name}`" in row)]
+        if not found:
+            unnamed.append(relative)
+            continue
+        module = ".".join(path.relative_to(ROOT.parent).with_suffix("").parts)
+        if found[0][0] != floor_of(module)[0]:
+            misplaced.append(f"{relative}: README floor {found[0][0]}, FLOORS {floor_of(module)[0]}")
+    assert unnamed == [] and misplaced == []
+    assert re.search(r"`msroi/cli/`: `map.py`", "".join(r for _, r in rows))  # the check reads rows
