@@ -88,7 +88,7 @@ def test_evaluate_oracle_rows_use_the_judge_masks(three_images, tmp_path, monkey
 
 
 def test_summary_compares_a_method_on_the_images_it_ran_on():
-    from msroi.evaluation.benchmark import METRIC_NAMES, summarize
+    from msroi.evaluation.tables import METRIC_NAMES, summarize
 
     rows = []
     for image, quality in (("a", 30.0), ("b", 40.0)):

@@ -119,6 +119,7 @@ def test_fixation_set_reader_and_split(tmp_path):
 
 def test_evaluate_with_fixations_scores_maps_against_people_and_weights_psnr(tmp_path, cat):
     from msroi.evaluation import benchmark
+    from msroi.evaluation.report import format_report
 
     photo = tmp_path / "cat.png"
     Image.fromarray(cat).save(photo)
@@ -148,7 +149,7 @@ def test_evaluate_with_fixations_scores_maps_against_people_and_weights_psnr(tmp
     assert 0.8 < savings.loc["mozjpeg", "bytes_vs_mozjpeg"] < 1.25
     assert np.isfinite(savings.loc["msroi-rdq", "bytes_vs_jpegli"] if "bytes_vs_jpegli" in savings
                        else savings.loc["msroi-rdq", "bytes_vs_mozjpeg"])
-    report = benchmark.format_report(result)
+    report = format_report(result)
     assert "Maps against people" in report and "same fixation-weighted PSNR" in report
 
 

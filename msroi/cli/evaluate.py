@@ -82,15 +82,14 @@ def run(args) -> int:
             files, args.reference, out, model=args.model, map_options=map_options(args),
             mixing_model=args.mixing_model, threshold_pct=args.threshold_pct,
             quality=args.quality, progress=not args.quiet)
-        print(f"The paper's protocol (model {args.mixing_model}, threshold {args.threshold_pct}%, "
+        print(f"The paper's protocol (mixing model {args.mixing_model}, threshold {args.threshold_pct}%, "
               f"Q{args.quality}): the authors' log beside this run")
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         print("wrote " + ", ".join(str(p) for p in written))
         return 0
 
+    from msroi.evaluation import benchmark, report
     from msroi.parallel import make_executor
-
-    from msroi.evaluation import benchmark
 
     settings = benchmark.EvaluateSettings(
         model=args.model, map_options=map_options(args), judge=not args.no_judge,
@@ -104,8 +103,8 @@ def run(args) -> int:
         evaluation = benchmark.evaluate(files, settings, executor=executor, progress=not args.quiet)
     finally:
         executor.close()
-    written = benchmark.write_outputs(evaluation, out)
-    print(benchmark.format_report(evaluation))
+    written = report.write_outputs(evaluation, out)
+    print(report.format_report(evaluation))
     print("wrote " + ", ".join(str(p) for p in written))
     if args.html:  # the page lives in msroi's own (claimed) results folder
         return write_page(files, str(out / "compare.html"), args, overwrite=True)

@@ -28,13 +28,10 @@ from msroi.codecs.registry import CODECS
 from msroi.jpeg.standard import encode_pillow
 from msroi.metrics import (
     METRIC_NAMES,
-    bd_rate,
-    bytes_at_quality,
     compute_metrics,
     error_share_inside,
     map_auc,
     mass_inside,
-    pooled_psnr,
     recall_at_area,
     region_psnr,
     region_ssim,
@@ -43,11 +40,11 @@ from msroi.metrics import (
 )
 from msroi.metrics.basic import squared_error
 from msroi.metrics.fixations import fixation_scores, human_ceiling
+from msroi.evaluation.tables import (BD_ANCHORS, STANDARD, bd_table, people_savings,
+                                     summarize)
 from msroi.rate import Budget, compress_to_budget
 
-STANDARD = "jpeg"  # the standard JPEG at the reference quality: the budget and the baseline
 CURVE_QUALITIES = tuple(range(20, 91, 10))
-BD_ANCHORS = ("libjpeg-turbo", "mozjpeg", "jpegli")
 #: Extra named settings of our codecs that the benchmark runs beside their defaults.
 VARIANTS = {"rdq": {"rdq-objects": {"strength": "objects"}}}
 
@@ -309,175 +306,3 @@ def evaluate(files: list[Path], settings: EvaluateSettings | None = None, *, exe
     return evaluation
 
 
-def people_savings(per_image: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
-    """Per method at the budget: its bytes over the bytes each peer's rate curve needs for
-    the same fixation-weighted PSNR (:func:`msroi.metrics.bytes_at_quality`), geometric mean
-    over the images with fixations (< 1: fewer bytes where people look). Columns
-    ``bytes_vs_<peer>``; empty without fixations."""
-    if "fixation_psnr" not in per_image or "fixation_psnr" not in curves:
-        return pd.DataFrame()
-    peers = [p for p in BD_ANCHORS if p in set(curves.method)]
-    watched = per_image.dropna(subset=["fixation_psnr"])
-    rows = []
-    for method, frame in watched.groupby("method", sort=False):
-        row = {"method": method, "images": len(frame)}
-        for peer in peers:
-            ratios = []
-            for _, r in frame.iterrows():
-                curve = curves[(curves.method == peer) & (curves.image == r.image)]
-                if len(curve) >= 2:
-                    ratios.append(r.bytes / bytes_at_quality(curve.bytes, curve.fixation_psnr, r.fixation_psnr))
-            row[f"bytes_vs_{peer}"] = float(np.exp(np.mean(np.log(ratios)))) if ratios else np.nan
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _pooled_psnr(frame: pd.DataFrame, prefix: str = "") -> float:
-    return pooled_psnr(frame[f"{prefix}sse"].sum(), frame[f"{prefix}samples"].sum())
-
-
-def summarize(per_image: pd.DataFrame) -> pd.DataFrame:
-    """One row per method: total bytes and bpp, set PSNR (one MSE over all RGB samples, as
-    CLIC), means of the six metrics, pooled region PSNR, deltas and wins against the
-    standard JPEG."""
-    has_region = "region_psnr" in per_image
-    standard = per_image[per_image.method == STANDARD].set_index("image")
-    out = []
-    for method, frame in per_image.groupby("method", sort=False):
-        frame = frame.set_index("image")
-        # Compared on the images the method ran on (oracle rows: those with objects only).
-        reference = standard.loc[frame.index]
-        row = {"method": method, "images": len(frame), "bytes": int(frame.bytes.sum()),
-               "bytes_vs_jpeg": frame.bytes.sum() / reference.bytes.sum(),
-               "bpp": 8.0 * frame.bytes.sum() / frame.pixels.sum(),
-               "set_psnr_rgb": _pooled_psnr(frame)}
-        for metric in METRIC_NAMES:
-            row[metric] = frame[metric].mean()
-        row["d_psnr"] = row["psnr"] - reference.psnr.mean()
-        row["d_psnr_hvs_m"] = row["psnr_hvs_m"] - reference.psnr_hvs_m.mean()
-        row["wins_psnr_hvs_m"] = int((frame.psnr_hvs_m > reference.psnr_hvs_m).sum())
-        if has_region:
-            region = frame.dropna(subset=["region_psnr"])
-            row["region_images"] = len(region)
-            row["region_psnr"] = _pooled_psnr(region, "region_")
-            row["region_ssim"] = region.region_ssim.mean()
-            row["d_region_psnr"] = row["region_psnr"] - _pooled_psnr(
-                standard.loc[region.index].dropna(subset=["region_psnr"]), "region_")
-            row["wins_region_psnr"] = int((region.region_psnr > standard.loc[region.index].region_psnr).sum())
-        if "fixation_psnr" in frame and frame.fixation_psnr.notna().any():
-            watched = frame.dropna(subset=["fixation_psnr"])
-            row["fixation_psnr"] = watched.fixation_psnr.mean()
-            row["d_fixation_psnr"] = row["fixation_psnr"] - standard.loc[watched.index].fixation_psnr.mean()
-            if "fixation_ssim" in watched:
-                row["fixation_ssim"] = watched.fixation_ssim.mean()
-        for metric in ("ssimulacra2", "butteraugli"):
-            if metric in frame and frame[metric].notna().any():
-                row[metric] = frame[metric].mean()
-        row["seconds"] = frame.seconds.median()
-        out.append(row)
-    return pd.DataFrame(out)
-
-
-def curve_points(curves: pd.DataFrame) -> pd.DataFrame:
-    """Per method and curve point: set bpp, set PSNR and pooled region PSNR, over the
-    images every method reached at that point."""
-    complete = curves.groupby(["image", "point"]).method.transform("nunique") == curves.method.nunique()
-    curves = curves[complete]
-    rows = []
-    for (method, point), frame in curves.groupby(["method", "point"]):
-        row = {"method": method, "point": point, "bpp": 8.0 * frame.bytes.sum() / frame.pixels.sum(),
-               "psnr": _pooled_psnr(frame)}
-        if "region_sse" in frame:
-            row["region_psnr"] = _pooled_psnr(frame.dropna(subset=["region_sse"]), "region_")
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def bd_table(curves: pd.DataFrame) -> pd.DataFrame:
-    """BD-rate (%) of every method against each anchor, on whole-image and region PSNR."""
-    if curves.empty:
-        return pd.DataFrame()
-    points = curve_points(curves)
-    rows = []
-    for method, frame in points.groupby("method"):
-        for anchor in BD_ANCHORS:
-            ref = points[points.method == anchor]
-            if ref.empty or anchor == method:
-                continue
-            row = {"method": method, "anchor": anchor}
-            for quality in ("psnr", "region_psnr"):
-                if quality not in frame or frame[quality].isna().any() or len(frame) < 4:
-                    continue
-                try:
-                    row[f"bd_rate_{quality}"] = bd_rate(ref.bpp, ref[quality], frame.bpp, frame[quality])
-                except ValueError:
-                    row[f"bd_rate_{quality}"] = float("nan")
-            rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def plot_curves(curves: pd.DataFrame, path: Path) -> None:
-    """Rate-quality curves (set bpp vs set PSNR and pooled region PSNR) as a PNG."""
-    from matplotlib.figure import Figure  # no pyplot: no GUI backend, no global state
-
-    points = curve_points(curves)
-    panels = [("psnr", "whole-image PSNR (dB, RGB)")]
-    if "region_psnr" in points and points.region_psnr.notna().any():
-        panels.append(("region_psnr", "PSNR inside the judge's object masks (dB, RGB)"))
-    fig = Figure(figsize=(6.5 * len(panels), 4.8))
-    axes = fig.subplots(1, len(panels), squeeze=False)
-    for ax, (column, title) in zip(axes[0], panels):
-        for method, frame in points.groupby("method"):
-            frame = frame.sort_values("bpp")
-            ax.plot(frame.bpp, frame[column], marker="o", ms=3, label=method)
-        ax.set_xlabel("bits per pixel (set total)")
-        ax.set_title(title)
-        ax.grid(alpha=0.3)
-        ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-
-
-def write_outputs(evaluation: Evaluation, out: Path) -> list[Path]:
-    """CSV files and the curves' plot into ``out``; returns the paths written."""
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in ("per_image", "summary", "curves", "bd_rates", "map_scores", "fixation_scores",
-                 "people_savings"):
-        frame = getattr(evaluation, name)
-        if not frame.empty:
-            frame.to_csv(out / f"{name}.csv", index=False)
-            written.append(out / f"{name}.csv")
-    if not evaluation.curves.empty:
-        plot_curves(evaluation.curves, out / "rate_quality.png")
-        written.append(out / "rate_quality.png")
-    return written
-
-
-def format_report(evaluation: Evaluation) -> str:
-    """The printed tables: summary at the budget, map scores, BD-rates."""
-    lines = [f"At the budget of the standard JPEG at quality {evaluation.reference_quality} "
-             f"(metrics: protocol '{evaluation.protocol}'; region = independent judge's objects)"]
-    columns = ["method", "bytes_vs_jpeg", "bpp", "set_psnr_rgb", "psnr", "ssim", "ms_ssim", "vifp",
-               "psnr_hvs", "psnr_hvs_m", "d_psnr_hvs_m", "wins_psnr_hvs_m", "region_psnr",
-               "d_region_psnr", "wins_region_psnr", "fixation_psnr", "d_fixation_psnr",
-               "fixation_ssim", "ssimulacra2", "butteraugli", "seconds"]
-    summary = evaluation.summary[[c for c in columns if c in evaluation.summary]]
-    lines.append(summary.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-    if not evaluation.map_scores.empty:
-        scores = evaluation.map_scores.groupby("map")[["auc", "recall_at_area", "mass_inside"]].mean()
-        lines += ["", f"Maps against the judge ({evaluation.map_scores.image.nunique()} images with objects)",
-                  scores.to_string(float_format=lambda v: f"{v:.3f}")]
-    if not evaluation.fixation_scores.empty:
-        scores = evaluation.fixation_scores.groupby("map", sort=False)[
-            ["nss", "auc_judd", "shuffled_auc", "cc", "sim", "kl"]].mean()
-        lines += ["", f"Maps against people ({evaluation.fixation_scores.image.nunique()} images "
-                  "with fixations)", scores.to_string(float_format=lambda v: f"{v:.3f}")]
-    if not evaluation.people_savings.empty:
-        lines += ["", "Bytes over what each peer needs for the same fixation-weighted PSNR "
-                  "(geometric mean; < 1 = fewer bytes where people look)",
-                  evaluation.people_savings.to_string(index=False, float_format=lambda v: f"{v:.3f}")]
-    if not evaluation.bd_rates.empty:
-        lines += ["", "BD-rate (%, negative = fewer bytes for the same quality)",
-                  evaluation.bd_rates.to_string(index=False, float_format=lambda v: f"{v:+.2f}")]
-    return "\n".join(lines)
