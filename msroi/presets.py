@@ -192,9 +192,9 @@ def load_model(name: str | os.PathLike = DEFAULT_MAP_MODEL) -> Classifier:
     config, weights = read_preset_weights(name)
     if config.get("kind") != "classifier":
         raise ModelError(f"model '{name}' is a {config.get('kind')}, not a classifier with class maps")
-    model = build(config["architecture"], config["config"])
-    assign_weights(model, weights)
-    return Classifier(model, classes=_class_names(config), stride=config["stride"], name=str(name),
+    network = build(config["architecture"], config["config"])
+    assign_weights(network, weights)
+    return Classifier(network, classes=_class_names(config), stride=config["stride"], name=str(name),
                       info=config, cue_layers=config.get("map", {}).get("cue_layers"))
 
 

@@ -141,12 +141,12 @@ def test_the_default_recipe_follows_what_the_model_ships(classifier, cat):
     from msroi.nn.classifier import Classifier
 
     assert maps.semantic_map(cat, classifier).recipe == "fixations"
-    cues_only = Classifier(classifier.model, classes=classifier.classes, stride=32, name="cues",
+    cues_only = Classifier(classifier.network, classes=classifier.classes, stride=32, name="cues",
                            cue_layers=classifier.cue_layers)
     assert maps.semantic_map(cat, cues_only).recipe == "fused"
     with pytest.raises(ModelError, match="no fixation readout"):
         maps.semantic_map(cat, cues_only, recipe="fixations")
-    bare = Classifier(classifier.model, classes=classifier.classes, stride=32, name="bare")
+    bare = Classifier(classifier.network, classes=classifier.classes, stride=32, name="bare")
     assert maps.semantic_map(cat, bare).recipe == "energy"
     with pytest.raises(ModelError, match="names no cue layers"):
         maps.semantic_map(cat, bare, recipe="fused")

@@ -88,10 +88,10 @@ def test_class_maps_average_to_the_logits(classifier, cat):
     image = cat.astype(np.float32)[None] / 255.0
     features, probabilities = classifier.predict(image)
     cams = classifier.class_maps(features, np.arange(5)[None])
-    bias = classifier.model.get_layer("classifier").bias.numpy()[:5]
+    bias = classifier.network.get_layer("classifier").bias.numpy()[:5]
     logits = np.log(probabilities[0]) - np.log(probabilities[0]).max()
     from_cams = cams[0].mean(axis=(0, 1)) + bias
-    full = features[0].mean(axis=(0, 1)) @ classifier.kernel + classifier.model.get_layer(
+    full = features[0].mean(axis=(0, 1)) @ classifier.kernel + classifier.network.get_layer(
         "classifier").bias.numpy()
     np.testing.assert_allclose(from_cams, full[:5], rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(full - full.max(), logits + 0, atol=2e-3)

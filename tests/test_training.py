@@ -165,8 +165,8 @@ def kl_to_teacher(student, photos: np.ndarray) -> float:
     """Mean KL(teacher || student) at T = 4 on RGB [0, 1] photos (B, H, W, 3)."""
     from msroi import presets
 
-    t = presets.load_model("mobilenet_v2").model(photos, training=False)["logits"].numpy() / 4
-    s_ = student.model(photos, training=False)["logits"].numpy() / 4
+    t = presets.load_model("mobilenet_v2").network(photos, training=False)["logits"].numpy() / 4
+    s_ = student.network(photos, training=False)["logits"].numpy() / 4
     p = np.exp(t - t.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)
     log_q = s_ - s_.max(1, keepdims=True); log_q -= np.log(np.exp(log_q).sum(1, keepdims=True))
     return float((p * (np.log(p + 1e-12) - log_q)).sum(1).mean())

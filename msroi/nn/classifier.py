@@ -25,23 +25,23 @@ from msroi.runtime import MapNetwork
 class Classifier(MapNetwork):
     """A GAP classifier and its class activation maps.
 
-    ``model``: a Keras model taking RGB float32 in [0, 1], (B, H, W, 3), returning
+    ``network``: a Keras model taking RGB float32 in [0, 1], (B, H, W, 3), returning
     ``{"features", "logits"}``. ``classes``: N class names, or None. ``stride``: input
     pixels per feature cell. ``cue_layers``: ``{"gradient": layer name, "detail": layer
     name}`` for :meth:`cues`, or None.
     """
 
-    def __init__(self, model: keras.Model, *, classes: Sequence[str] | None = None,
+    def __init__(self, network: keras.Model, *, classes: Sequence[str] | None = None,
                  stride: int, name: str | None = None, info: dict | None = None,
                  cue_layers: Mapping[str, str] | None = None):
-        self.model = model
+        self.network = network
         self.cue_layers = dict(cue_layers) if cue_layers else None
         self._cues = None
         self.classes = list(classes) if classes is not None else None
         self.stride = int(stride)
-        self.name = name or model.name
+        self.name = name or network.name
         self.info = dict(info or {})
-        kernel = model.get_layer("classifier").kernel
+        kernel = network.get_layer("classifier").kernel
         self.num_classes = int(kernel.shape[-1])
         if self.classes is not None and len(self.classes) != self.num_classes:
             raise ValueError(f"{len(self.classes)} class names for {self.num_classes} classes")
@@ -52,7 +52,7 @@ class Classifier(MapNetwork):
         )
 
     def _forward_impl(self, images):
-        outputs = self.model(images, training=False)
+        outputs = self.network(images, training=False)
         return outputs["features"], tf.nn.softmax(outputs["logits"], axis=-1)
 
     def predict(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -80,10 +80,10 @@ class Classifier(MapNetwork):
         return {key: value.numpy() for key, value in out.items()}
 
     def _build_cues(self):
-        inner = keras.Model(self.model.input, {
-            "gradient": self.model.get_layer(self.cue_layers["gradient"]).output,
-            "detail": self.model.get_layer(self.cue_layers["detail"]).output,
-            **self.model.output})
+        inner = keras.Model(self.network.input, {
+            "gradient": self.network.get_layer(self.cue_layers["gradient"]).output,
+            "detail": self.network.get_layer(self.cue_layers["detail"]).output,
+            **self.network.output})
 
         def run(images, top_k):
             with tf.GradientTape() as tape:
@@ -111,4 +111,4 @@ class Classifier(MapNetwork):
 
     @property
     def kernel(self) -> np.ndarray:
-        return np.asarray(self.model.get_layer("classifier").kernel.numpy())
+        return np.asarray(self.network.get_layer("classifier").kernel.numpy())

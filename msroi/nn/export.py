@@ -89,7 +89,7 @@ def export_litert(classifier: Classifier) -> bytes:
     Raises the converter's error if the network holds a layer whose gradient has no
     LiteRT kernel and no rewrite here (the cue layers' backward pass must convert).
     """
-    clone = Classifier(exportable_clone(classifier.model), classes=classifier.classes,
+    clone = Classifier(exportable_clone(classifier.network), classes=classifier.classes,
                        stride=classifier.stride, name=classifier.name, info=classifier.info,
                        cue_layers=classifier.cue_layers)
     spec = [tf.TensorSpec([1, None, None, 3], tf.float32, name="images"),
@@ -103,7 +103,7 @@ def export_litert(classifier: Classifier) -> bytes:
     else:
         def run(images, top_k):
             del top_k
-            outputs = clone.model(images, training=False)
+            outputs = clone.network(images, training=False)
             return (tf.cast(outputs["features"], tf.float32),
                     tf.nn.softmax(tf.cast(outputs["logits"], tf.float32)))
     return convert(tf.function(run, input_signature=spec).get_concrete_function())

@@ -217,7 +217,7 @@ def _build(config: TrainConfig, optimiser: dict, teacher, num_classes: int, step
                                       weight_decay=optimiser["weight_decay"])
     label_weight = config.label_weight if config.label_weight is not None else (
         0.0 if teacher is not None else 1.0)
-    model = Trainer(trained, teacher=teacher.model if teacher and not config.cache_views else None,
+    model = Trainer(trained, teacher=teacher.network if teacher and not config.cache_views else None,
                     temperature=config.temperature, label_weight=label_weight,
                     map_weight=config.map_weight if teacher else 0.0,
                     label_smoothing=optimiser["label_smoothing"],
@@ -247,7 +247,7 @@ def _datasets(config: TrainConfig, out: Path, network, teacher, train_samples, v
                                 batch_size=config.batch_size) if len(val_samples) else None
         return train_data, val_data, config.steps_per_epoch
     cache_dir = Path(config.cache_dir or out / "cache")
-    common = dict(backbone=vgg16_msroi_backbone(network), teacher=teacher.model if teacher else None,
+    common = dict(backbone=vgg16_msroi_backbone(network), teacher=teacher.network if teacher else None,
                   image_size=config.image_size, batch_size=config.batch_size, seed=config.seed,
                   teacher_name=config.distill_from or "", progress=verbose > 0)
     train_data = cached_dataset(read_cache(build_cache(
