@@ -22,7 +22,6 @@ from msroi.rate import (DEFAULT_REFERENCE_QUALITY, Budget, QualityTarget, compre
 from msroi.runtime import MapNetwork
 
 
-
 def as_budget(budget: Budget | int | float | str | None) -> Budget:
     """A Budget from a Budget, a byte count (int), a bpp (float) or text (``q50``, ``0.5bpp``)."""
     if budget is None:

@@ -35,7 +35,6 @@ def plot_curves(curves: pd.DataFrame, path: Path) -> None:
     fig.savefig(path, dpi=120)
 
 
-
 def write_outputs(evaluation: Evaluation, out: Path) -> list[Path]:
     """CSV files and the curves' plot into ``out``; returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
@@ -50,7 +49,6 @@ def write_outputs(evaluation: Evaluation, out: Path) -> list[Path]:
         plot_curves(evaluation.curves, out / "rate_quality.png")
         written.append(out / "rate_quality.png")
     return written
-
 
 
 def format_report(evaluation: Evaluation) -> str:

@@ -38,10 +38,8 @@ def people_savings(per_image: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-
 def _pooled_psnr(frame: pd.DataFrame, prefix: str = "") -> float:
     return pooled_psnr(frame[f"{prefix}sse"].sum(), frame[f"{prefix}samples"].sum())
-
 
 
 def summarize(per_image: pd.DataFrame) -> pd.DataFrame:
@@ -86,7 +84,6 @@ def summarize(per_image: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-
 def curve_points(curves: pd.DataFrame) -> pd.DataFrame:
     """Per method and curve point: set bpp, set PSNR and pooled region PSNR, over the
     images every method reached at that point."""
@@ -100,7 +97,6 @@ def curve_points(curves: pd.DataFrame) -> pd.DataFrame:
             row["region_psnr"] = _pooled_psnr(frame.dropna(subset=["region_sse"]), "region_")
         rows.append(row)
     return pd.DataFrame(rows)
-
 
 
 def bd_table(curves: pd.DataFrame) -> pd.DataFrame:

@@ -27,7 +27,6 @@ class RatePoint:
     sse: float
 
 
-
 def allocate(points: list[list[RatePoint]], total_bytes: int) -> list[int]:
     """One budget over a set: one rate point per image, the set's summed squared error (one
     MSE over the set: CLIC's PSNR) as small as the greedy equal-slope rule finds.

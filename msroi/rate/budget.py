@@ -24,7 +24,6 @@ MAX_BUDGET_BYTES = 10**12
 MAX_BUDGET_BPP = 1000.0
 
 
-
 @dataclass(frozen=True)
 class QualityTarget:
     """A quality to match instead of a size: the standard JPEG's (Pillow/libjpeg-turbo, 4:2:0)
@@ -58,7 +57,6 @@ class QualityTarget:
 
     def __str__(self) -> str:
         return f"the standard JPEG at quality {self.jpeg_quality} where the map looks"
-
 
 
 @dataclass(frozen=True)

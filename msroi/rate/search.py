@@ -25,7 +25,6 @@ from msroi.rate.budget import Budget
 PROXY_STEPS = 4
 
 
-
 def lowest_reaching(measure: Callable[[int], float], target: float, *, low: int = 1,
                     high: int = 100) -> int | None:
     """The lowest quality whose measure reaches a target: bisection over a measure that grows
@@ -64,7 +63,6 @@ def lowest_reaching(measure: Callable[[int], float], target: float, *, low: int 
     return hi
 
 
-
 @dataclass
 class SearchResult:
     """What :func:`search_quality` found.
@@ -84,7 +82,6 @@ class SearchResult:
     tries: int
 
 
-
 def _highest_under(estimate: Callable[[int], float], max_bytes: int, low: int, high: int) -> int:
     """Highest quality in [low, high] whose estimated size fits (``low`` if none does)."""
     while low < high:
@@ -94,7 +91,6 @@ def _highest_under(estimate: Callable[[int], float], max_bytes: int, low: int, h
         else:
             high = mid - 1
     return low
-
 
 
 def _corrected(proxy: Callable[[int], float], tried: dict[int, bytes], lo: int, hi: int,
@@ -109,7 +105,6 @@ def _corrected(proxy: Callable[[int], float], tried: dict[int, bytes], lo: int, 
         return lambda q: (r_lo + (r_hi - r_lo) * (q - lo) / (hi - lo)) * proxy(q)
     r_last = ratio(last)
     return lambda q: r_last * proxy(q)
-
 
 
 def search_quality(encode: Callable[[int], bytes], max_bytes: int, *, low: int = 1,
@@ -182,7 +177,6 @@ def search_quality(encode: Callable[[int], bytes], max_bytes: int, *, low: int =
     return SearchResult(best, tried[best], len(tried))
 
 
-
 def largest_under(log_size: Callable[[float], float], max_bytes: int, tolerance: float, *,
                   low: float, high: float, steps: int = 6) -> float | None:
     """The knob ``x`` in [low, high] whose size ``exp(log_size(x))`` is within ``tolerance``
@@ -226,10 +220,8 @@ def largest_under(log_size: Callable[[float], float], max_bytes: int, tolerance:
     return high if log_size(high) <= np.log(max_bytes) else None
 
 
-
 #: The second knob's range: every lambda times 1/3..3.
 SCALE_RANGE = (1 / 3, 3.0)
-
 
 
 def refine(codec: Codec, state, quality: int, max_bytes: int, *, exif: bytes | None = None,
@@ -276,7 +268,6 @@ def refine(codec: Codec, state, quality: int, max_bytes: int, *, exif: bytes | N
     return best
 
 
-
 def _search(codec: Codec, state, target: int, exif: bytes | None, icc_profile: bytes | None,
             label: str) -> tuple[bytes, int, dict, int]:
     """(file, quality, report fields, tries) of the codec's best file within ``target``."""
@@ -309,7 +300,6 @@ def _search(codec: Codec, state, target: int, exif: bytes | None, icc_profile: b
         found = search_written()
         data, quality, extra = found.data, found.quality, {}
     return data, quality, extra, found.tries
-
 
 
 def compress_to_budget(codec: Codec, image: np.ndarray, importance: np.ndarray,
