@@ -252,6 +252,19 @@ def test_case09_the_walk_reports_what_it_cannot_enter_and_takes_every_readable_i
         "a.jpg", "linked/s.jpg", "w.jpg"]
 
 
+def test_case09_a_set_budget_run_reports_what_the_walk_could_not_read(tmp_path, capsys):
+    """The total-budget run reports walk problems as failed rows too (it once listed only
+    the files it found), and still writes the readable images."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    photo(src / "a.png", 1)
+    photo(src / "b.png", 2)
+    (src / "gone.png").symlink_to(tmp_path / "nowhere.png")  # a dangling link
+    assert cli.main(["compress", str(src), "-o", str(out), "--total-budget", "1bpp", "-q"]) == 1
+    assert "gone.png" in one_error_line(capsys)
+    rows = {Path(r["input"]).name: r["status"] for r in read_report(out)}
+    assert rows == {"gone.png": "failed", "a.png": "done", "b.png": "done"}
+
+
 def test_case09_a_heic_in_a_folder_is_taken_and_fails_in_one_line_without_a_reader(
         tmp_path, capsys):
     src, out = tmp_path / "in", tmp_path / "out"

@@ -44,8 +44,7 @@ def decode_files(plan: Plan, decoder: str = "standard", *, overwrite: bool = Fal
     settings = hashlib.sha256(f"decode {decoder} {codec.options()} {accept_damaged} "
                               f"{__version__}".encode()).hexdigest()[:16]
     report = BatchReport()
-    report.rows = [{"input": str(path), "output": "", "status": "failed",
-                    "error": f"{path}: {reason}"} for path, reason in plan.problems]
+    report.rows = plan.problem_rows()
     lock = FolderLock(plan.folder) if plan.folder is not None else contextlib.nullcontext()
     with lock:
         outputs = OutputFolder(plan.folder, overwrite=overwrite)

@@ -34,6 +34,11 @@ class Plan:
     folder: Path | None
     problems: list[tuple[Path, str]] = field(default_factory=list)
 
+    def problem_rows(self) -> list[dict[str, str]]:
+        """A failed report row for each walk problem: every run reports them the same way."""
+        return [{"input": str(path), "output": "", "status": "failed", "error": f"{path}: {reason}"}
+                for path, reason in self.problems]
+
 
 def inside(path: Path, folder: Path) -> bool:
     """Whether ``path`` lies in ``folder`` (links resolved; a link loop resolves no further)."""

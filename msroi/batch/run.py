@@ -246,8 +246,6 @@ def compress_files(plan: Plan, settings: CompressSettings, *, jobs: int = 1,
         outputs = OutputFolder(plan.folder, overwrite=overwrite)
         digest = settings.digest()
         todo = _files_to_do(plan, outputs, digest, rows)
-        problems = [{"input": str(path), "output": "", "status": "failed",
-                     "error": f"{path}: {reason}"} for path, reason in plan.problems]
 
         def items():
             for src, dst, identity in todo:
@@ -272,7 +270,7 @@ def compress_files(plan: Plan, settings: CompressSettings, *, jobs: int = 1,
             bar.close()
             executor.close()
         report.interrupted = stop.signum
-        report.rows = problems + [{"status": "not started", **rows[src]}  # a signal came first
+        report.rows = plan.problem_rows() + [{"status": "not started", **rows[src]}  # a signal came first
                                   for src, _ in plan.pairs]
         if plan.folder is not None:
             write_report(report, outputs)

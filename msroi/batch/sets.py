@@ -135,7 +135,7 @@ def compress_files_to_total(plan, settings: CompressSettings, total_budget: str,
             pixels = sum(one.pixels.shape[0] * one.pixels.shape[1] for one in loaded)
             report.total = (f"total {used} bytes of {total} allowed ({8 * used / pixels:.4f} bpp "
                             f"over {len(results)} images)")
-        report.rows = [rows[src] for src, _ in plan.pairs]
+        report.rows = plan.problem_rows() + [rows[src] for src, _ in plan.pairs]
         if plan.folder is not None:
             write_report(report, outputs)
         outputs.close()
