@@ -1,4 +1,5 @@
-"""The array conventions shared by map makers and encoders: the photo and its importance map.
+"""The array conventions shared by map makers and encoders: the photo and its importance map,
+and the box mean both smooth with.
 
 A photo is RGB uint8 (H, W, 3), H and W > 0 (:func:`check_rgb`). A map is float32 (H, W) in
 [0, 1], 1 = most important, with the image's height and width (:func:`check_map`). On disk,
@@ -57,3 +58,16 @@ def map_from_uint8(values: np.ndarray, shape: tuple[int, int] | None = None) -> 
     if shape is not None and values.shape[:2] != tuple(shape):
         values = np.asarray(Image.fromarray(values).resize((shape[1], shape[0]), Image.BICUBIC))
     return values.astype(np.float32) / 255.0
+
+
+def box_mean(values: np.ndarray, radius: int) -> np.ndarray:
+    """Mean over the (2r+1) x (2r+1) window around each pixel of (H, W, ...) values, edges
+    mirrored with the edge pixel repeated (the border OpenCV's guided filter uses); float64."""
+    pad = [(radius, radius), (radius, radius)] + [(0, 0)] * (values.ndim - 2)
+    summed = np.pad(np.asarray(values, np.float64), pad, mode="symmetric")
+    window = 2 * radius + 1
+    for axis in (0, 1):  # running sums: window total = prefix[i + window] - prefix[i]
+        prefix = np.cumsum(np.moveaxis(summed, axis, 0), axis=0)
+        prefix = np.concatenate([np.zeros_like(prefix[:1]), prefix])
+        summed = np.moveaxis(prefix[window:] - prefix[:-window], 0, axis)
+    return summed / window ** 2

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from msroi.arrays import box_mean
+
 
 def block_means(values: np.ndarray, blocks: tuple[int, int], block_pixels: tuple[int, int]) -> np.ndarray:
     """Mean of ``values`` (H, W) over blocks of ``block_pixels`` (bh, bw) pixels laid on a
@@ -58,16 +60,7 @@ def importance_field(importance: np.ndarray, block_dims: np.ndarray,
     return out
 
 
-def smooth_field(values: np.ndarray) -> np.ndarray:
-    """A 3x3 box blur of a block field (edge-extended): neighbours share their lambda, so
-    quality has no hard edge where the map steps. float64, same shape."""
-    values = np.asarray(values, np.float64)
-    padded = np.pad(values, 1, mode="edge")
-    return sum(padded[i: i + values.shape[0], j: j + values.shape[1]]
-               for i in range(3) for j in range(3)) / 9.0
-
-
-def fixation_density(importance: np.ndarray, density_exponent: float) -> np.ndarray:
+def density_from_map(importance: np.ndarray, density_exponent: float) -> np.ndarray:
     """The map read as a relative fixation density, float64 (H, W), mean 1:
     ``importance ** density_exponent`` over its mean (a flat or all-zero map: all ones)."""
     density = np.asarray(importance, np.float64) ** float(density_exponent)
@@ -78,10 +71,11 @@ def fixation_density(importance: np.ndarray, density_exponent: float) -> np.ndar
 def fixation_share(importance: np.ndarray, block_dims: np.ndarray, samp_factor: np.ndarray,
                    *, density_exponent: float) -> list[np.ndarray]:
     """Per component, each block's share ``w_b`` of where people look: float64 (rows, cols),
-    mean 1: :func:`fixation_density` of the map (H, W) in [0, 1], averaged over the block
-    (:func:`importance_field`) and smoothed over its neighbours (:func:`smooth_field`)."""
-    density = fixation_density(importance, density_exponent)
-    fields = [smooth_field(f) for f in importance_field(density, block_dims, samp_factor)]
+    mean 1: :func:`density_from_map` of the map (H, W) in [0, 1], averaged over the block
+    (:func:`importance_field`) and over its 3x3 neighbours, so quality has no hard edge
+    where the map steps."""
+    density = density_from_map(importance, density_exponent)
+    fields = [box_mean(f, 1) for f in importance_field(density, block_dims, samp_factor)]
     return [f / f.mean() for f in fields]
 
 

@@ -35,7 +35,7 @@ from msroi.codecs.base import Codec, CodecSettings, EncoderState, option
 from msroi.jpeg.dct import SAMPLING, dct_coefficients
 from msroi.jpeg.entropy import baseline_size_zigzag, code_lengths
 from msroi.codecs.field import (
-    fixation_density,
+    density_from_map,
     fixation_share,
     lambda_multiplier,
     masking_weight,
@@ -193,7 +193,7 @@ class RDQuantiserCodec(Codec):
         ``w`` the map read as a fixation density (:mod:`msroi.codecs.field`): the inverse of
         the lambda multiplier before masking, so a pixel counts as much as it is favoured."""
         s = self.settings
-        return (s.strength * fixation_density(importance, s.density_exponent) + 1) / (s.strength + 1)
+        return (s.strength * density_from_map(importance, s.density_exponent) + 1) / (s.strength + 1)
 
     def prepare(self, image: np.ndarray, importance: np.ndarray) -> RDState:
         importance = check_map(importance, image.shape[:2])

@@ -8,7 +8,8 @@ semantics, for comparison).
 
 from msroi.maps.cues import (BORDER_SHARE, CUE_FLOOR, CUE_NAMES, FINAL_EXPONENT, FUSED_EXPONENT,
                              border_contrast, fuse_cues)
-from msroi.maps.guided import box_mean, guided_filter, refine_edges, upsample
+from msroi.arrays import box_mean
+from msroi.maps.guided import guided_filter, refine_edges, upsample
 from msroi.maps.recipes import (COMBINERS, DEFAULT_RECIPE, DEFAULT_TOP_K, DEFAULT_WORKING_SIZE,
                                 MAP_RECIPES, RENAMED_COMBINERS, SemanticMap, combine_ranking, combine_sum,
                                 default_recipe, generate_map, overlay, resize_for_network,

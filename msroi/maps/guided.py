@@ -1,29 +1,18 @@
-"""Edge-aware filtering of coarse maps: the box mean, He et al.'s guided filter (2010) and the
-upsampling of a feature grid to the photo; float arrays in, float arrays out."""
+"""Edge-aware filtering of coarse maps: He et al.'s guided filter (2010) and the upsampling of
+a feature grid to the photo; float arrays in, float arrays out."""
 
 from __future__ import annotations
 
 import numpy as np
 from PIL import Image
 
+from msroi.arrays import box_mean
+
 
 def upsample(values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Bilinear resize of a float map (h, w) to ``shape`` (H, W), pixel centres aligned."""
     resized = Image.fromarray(np.ascontiguousarray(values, dtype=np.float32))
     return np.asarray(resized.resize((shape[1], shape[0]), Image.BILINEAR), dtype=np.float32)
-
-
-def box_mean(values: np.ndarray, radius: int) -> np.ndarray:
-    """Mean over the (2r+1) x (2r+1) window around each pixel of (H, W, ...) values, edges
-    mirrored with the edge pixel repeated (the border OpenCV's guided filter uses); float64."""
-    pad = [(radius, radius), (radius, radius)] + [(0, 0)] * (values.ndim - 2)
-    summed = np.pad(np.asarray(values, np.float64), pad, mode="symmetric")
-    window = 2 * radius + 1
-    for axis in (0, 1):  # running sums: window total = prefix[i + window] - prefix[i]
-        prefix = np.cumsum(np.moveaxis(summed, axis, 0), axis=0)
-        prefix = np.concatenate([np.zeros_like(prefix[:1]), prefix])
-        summed = np.moveaxis(prefix[window:] - prefix[:-window], 0, axis)
-    return summed / window ** 2
 
 
 def guided_filter(guide: np.ndarray, values: np.ndarray, *, radius: int, eps: float) -> np.ndarray:
