@@ -7,7 +7,7 @@ from pathlib import Path
 
 from msroi.cli.compare import write_page
 from msroi.cli.options import (add_executor_options, add_map_options, check_model, int_in_range,
-                               map_options, old_names)
+                               map_options, choice)
 from msroi.errors import MsroiError
 
 
@@ -20,7 +20,8 @@ def arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, help="folder of images (e.g. Kodak)")
     p.add_argument("--out", help="folder for CSV files and plots (default results/evaluate-<data>)")
     p.add_argument("--quality", type=int, default=50, help="reference quality of the standard JPEG (budget)")
-    p.add_argument("--protocol", choices=PROTOCOLS, default="vqmt", type=old_names(RENAMED_PROTOCOLS),
+    p.add_argument("--protocol", default="vqmt",
+                   **choice(PROTOCOLS, kind="protocol", renamed=RENAMED_PROTOCOLS),
                    help="vqmt = metrics on yuv420 luma as the paper measured with VQMT (default; "
                         "'paper' still read), rgb = on RGB")
     p.add_argument("--methods", nargs="+", choices=map_codecs(), default=map_codecs(),

@@ -58,8 +58,8 @@ def add_map_options(parser: argparse.ArgumentParser) -> None:
         "otherwise); cam = the paper's top-k class activation maps"))
     parser.add_argument("--top-k", type=int_in_range(1), default=DEFAULT_TOP_K,
                         help=f"classes combined into the map (default {DEFAULT_TOP_K})")
-    parser.add_argument("--combine", choices=sorted(COMBINERS), default="ranking",
-                        type=old_names(RENAMED_COMBINERS),
+    parser.add_argument("--combine", default="ranking",
+                        **choice(sorted(COMBINERS), kind="combination", renamed=RENAMED_COMBINERS),
                         help="map recipe cam: how class maps are combined: ranking = the paper's exponential "
                         "ranking (default; 'paper' still read), sum")
     parser.add_argument("--working-size", type=int_in_range(0),
@@ -76,10 +76,14 @@ def map_options(args) -> dict:
             "working_size": args.working_size or None, "runtime": args.runtime}
 
 
-def old_names(renamed: dict):
-    """An argparse type for a choice some of whose values were renamed: the old spelling
-    becomes the new one before argparse checks the choices."""
-    return lambda text: renamed.get(text, text)
+def choice(choices, *, kind: str, renamed: dict) -> dict:
+    """``type`` and ``metavar`` of an option whose values were partly renamed: the library's
+    :func:`msroi.names.canonical` (an old spelling becomes the new name; anything else is
+    one usage line naming the choices), shown as ``{a,b}`` in the help."""
+    from msroi.names import canonical
+
+    return {"type": parse_with(lambda text: canonical(text, choices, kind=kind, renamed=renamed)),
+            "metavar": "{" + ",".join(choices) + "}"}
 
 
 def parse_with(parse):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from msroi.cli.options import int_in_range, old_names
+from msroi.cli.options import choice, int_in_range
 from msroi.presets import read_preset
 from msroi.errors import MsroiError
 
@@ -21,8 +21,8 @@ def arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", dest="batch_size", type=int)
     p.add_argument("--steps-per-epoch", dest="steps_per_epoch", type=int)
     p.add_argument("--image-size", dest="image_size", type=int)
-    p.add_argument("--optimiser", "--recipe", dest="optimiser", choices=sorted(OPTIMISERS),
-                   type=old_names(RENAMED_OPTIMISERS), help=(
+    p.add_argument("--optimiser", "--recipe", dest="optimiser",
+                   **choice(sorted(OPTIMISERS), kind="optimiser", renamed=RENAMED_OPTIMISERS), help=(
                        "dcc2017 (the paper's; 'paper' still read): Adam lr 0.002 eps 0.1 wd 5e-4; "
                        "modern: cosine, label smoothing"))
     p.add_argument("--lr", dest="learning_rate", type=float)
